@@ -1,0 +1,122 @@
+package jrunc.core.spi;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Path;
+import java.util.ServiceLoader;
+
+/**
+ * The kernel as jrunc sees it. {@code shim.linux} provides the one real implementation (FFM downcalls); tests in
+ * {@code shim.core} use fakes. Methods that fail in the kernel throw {@link ErrnoException}, which carries errno.
+ */
+public interface OperatingSystem {
+
+    /** The provider on the module path ({@code shim.linux}); fails clearly when none is there. */
+    static OperatingSystem load() {
+        return ServiceLoader.load(OperatingSystem.class).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no jrunc.core.spi.OperatingSystem provider (shim.linux missing from the image?)"));
+    }
+
+    // --- identity -------------------------------------------------------------------------------------------
+    int pid();
+
+    int euid();
+
+    int egid();
+
+    /** prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants are re-parented to this process. */
+    void becomeChildSubreaper() throws IOException;
+
+    // --- processes ------------------------------------------------------------------------------------------
+    /**
+     * Starts a process with posix_spawn (never ProcessBuilder: the JDK's reaper would fight ours). The returned pid
+     * is a child of this process; its exit reaches {@link #reaper()} subscribers unless it is {@link Spawn#detached}.
+     * Callers who need the exit of this exact child use {@link Reaper#start(Spawn)} instead, which cannot miss it.
+     */
+    int spawn(Spawn spawn) throws IOException;
+
+    /** The single reaper of this process: waitpid(-1) in one thread, exits fanned out. Started on first use. */
+    Reaper reaper();
+
+    /** kill(2). A process that no longer exists gives {@link ErrnoException} with errno ESRCH (3). */
+    void kill(int pid, int signal) throws IOException;
+
+    /** True when /proc/&lt;pid&gt; exists (the pid is in use, by someone). */
+    boolean isAlive(int pid);
+
+    // --- file descriptors -----------------------------------------------------------------------------------
+    /** pipe2(O_CLOEXEC): {@code [readFd, writeFd]}. */
+    int[] pipe() throws IOException;
+
+    /** open(2) with the given flags (see {@link OpenFlags}) and mode; returns the fd. */
+    int open(Path path, int flags, int mode) throws IOException;
+
+    void close(int fd);
+
+    /** Blocking stream over an fd; closing it closes the fd. */
+    InputStream inputStream(int fd);
+
+    /** Blocking stream over an fd; closing it closes the fd. */
+    OutputStream outputStream(int fd);
+
+    /** dup2(fd, 2): makes the shim's stderr (its log) go to fd. */
+    void redirectStderr(int fd) throws IOException;
+
+    /** mkfifo(3). */
+    void mkfifo(Path path, int mode) throws IOException;
+
+    /** fchown on a descriptor (stdio pipes handed to the container get io_uid/io_gid). */
+    void fchown(int fd, int uid, int gid) throws IOException;
+
+    // --- Unix sockets ---------------------------------------------------------------------------------------
+    /**
+     * socket/bind/listen on a filesystem Unix socket, mode 0600, without CLOEXEC so it can be handed to a child as
+     * fd 3. Throws {@link ErrnoException} EADDRINUSE (98) when the path exists.
+     */
+    int listenUnix(Path path) throws IOException;
+
+    /** Turns an inherited listening fd (fd 3 from {@code start}) into a JDK channel: dup2(fd, 0) + System.inheritedChannel(). */
+    ServerSocketChannel inheritedListener(int fd) throws IOException;
+
+    // --- mounts ---------------------------------------------------------------------------------------------
+    /** mount(2): flags are MS_* bits (see {@link MountFlags}), data the fs-specific string (may be null). */
+    void mount(String source, Path target, String fsType, long flags, String data) throws IOException;
+
+    /** umount2(2). EINVAL (22) = not a mount point; EBUSY (16) = busy. */
+    void unmount(Path target, int flags) throws IOException;
+
+    /** The text of /proc/self/mountinfo (parsed in shim.core). */
+    String mountInfo() throws IOException;
+
+    // --- process attributes ---------------------------------------------------------------------------------
+    int oomScoreAdj(int pid) throws IOException;
+
+    void setOomScoreAdj(int pid, int score) throws IOException;
+
+    /** Moves pid into a cgroup path (v1: every mounted hierarchy; v2: the unified tree). */
+    void joinCgroup(int pid, String cgroupPath) throws IOException;
+
+    /** prctl(PR_SCHED_CORE, PR_SCHED_CORE_CREATE, pgid, PIDTYPE_PGID): a core-scheduling cookie for a process group. */
+    void createSchedCoreCookie(int pgid) throws IOException;
+
+    /** Flags for {@link #open}: Linux x86_64/aarch64 values. */
+    final class OpenFlags {
+        public static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0100, O_TRUNC = 01000,
+                O_APPEND = 02000, O_NONBLOCK = 04000, O_CLOEXEC = 02000000;
+
+        private OpenFlags() {}
+    }
+
+    /** MS_* flags for {@link #mount} and MNT_* for {@link #unmount}. */
+    final class MountFlags {
+        public static final long MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_SYNCHRONOUS = 16,
+                MS_REMOUNT = 32, MS_MANDLOCK = 64, MS_DIRSYNC = 128, MS_NOATIME = 1024, MS_NODIRATIME = 2048,
+                MS_BIND = 4096, MS_MOVE = 8192, MS_REC = 16384, MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19,
+                MS_SHARED = 1 << 20, MS_RELATIME = 1 << 21, MS_STRICTATIME = 1 << 24;
+        public static final int MNT_FORCE = 1, MNT_DETACH = 2;
+
+        private MountFlags() {}
+    }
+}
