@@ -11,6 +11,7 @@ module shim.core {
     exports jrunc.core.spi;
     exports jrunc.core.ttrpc;
     exports jrunc.core.task;
+    exports jrunc.core.events;
     exports jrunc.core.doctor;
     exports jrunc.proto.rpc;
     exports jrunc.proto.ttrpc;
