@@ -1,0 +1,50 @@
+package jrunc.cli;
+
+import com.google.protobuf.Timestamp;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import jrunc.core.manager.ShimFlags;
+import jrunc.core.manager.StopPath;
+import jrunc.core.manager.StopResult;
+import jrunc.core.spi.OperatingSystem;
+import jrunc.proto.task.DeleteResponse;
+
+/**
+ * {@code delete}: the seed's Stop (contract §1.9, §5.8). containerd runs it after every teardown and for every shim it
+ * lost, under a 5 s deadline; stdout carries exactly the DeleteResponse bytes, logs go to stderr.
+ */
+final class DeleteCommand {
+    private final ShimFlags flags;
+
+    DeleteCommand(ShimFlags flags) {
+        this.flags = flags;
+    }
+
+    int run(PrintStream stdout) {
+        if (flags.id().isEmpty()) {
+            System.err.println("containerd-shim-jrunc-v2 delete: -id is required");
+            return 2;
+        }
+        Path bundle = flags.bundle().isEmpty() ? Path.of("").toAbsolutePath() : Path.of(flags.bundle());
+        StopResult result = new StopPath(OperatingSystem.load()).stop(bundle, flags.namespace(), flags.id(), null);
+        for (String warning : result.warnings()) {
+            System.err.println("level=warning msg=\"" + warning.replace("\"", "'") + "\" id=" + flags.id());
+        }
+        DeleteResponse response = DeleteResponse.newBuilder()
+                .setPid(result.pid())
+                .setExitStatus(result.exitStatus())
+                .setExitedAt(Timestamp.newBuilder()
+                        .setSeconds(result.exitedAt().getEpochSecond())
+                        .setNanos(result.exitedAt().getNano()))
+                .build();
+        try {
+            response.writeTo(stdout);
+        } catch (IOException e) {
+            System.err.println("containerd-shim-jrunc-v2 delete: writing the response: " + e.getMessage());
+            return 1;
+        }
+        stdout.flush();
+        return 0;
+    }
+}

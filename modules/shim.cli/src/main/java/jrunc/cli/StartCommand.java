@@ -1,0 +1,150 @@
+package jrunc.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import jrunc.core.manager.BundleFiles;
+import jrunc.core.manager.Grouping;
+import jrunc.core.manager.ShimFlags;
+import jrunc.core.manager.SocketAddress;
+import jrunc.core.spi.ErrnoException;
+import jrunc.core.spi.OperatingSystem;
+import jrunc.core.spi.Spawn;
+import jrunc.proto.runc.Options;
+
+/**
+ * {@code start}: containerd-shim-runc-v2's manager Start, step for step (contract §1.3). The combined stdout+stderr
+ * of this process is what containerd takes as the address, so nothing but the address may be printed on success.
+ */
+final class StartCommand {
+    private static final int OOM_SCORE_ADJ_MAX = 1000;
+    private static final String RUNC_OPTIONS = "containerd.runc.v1.Options";
+
+    private final ShimFlags flags;
+
+    StartCommand(ShimFlags flags) {
+        this.flags = flags;
+    }
+
+    int run(PrintStream stdout) {
+        OperatingSystem os = OperatingSystem.load();
+        Path bundle = Path.of("").toAbsolutePath();
+        Path socket = null;
+        int listener = -1;
+        int daemon = -1;
+        boolean bound = false;
+        try {
+            String group = Grouping.groupKey(Files.readAllBytes(bundle.resolve(BundleFiles.CONFIG)), flags.id());
+            String address = SocketAddress.of(flags.address(), flags.namespace(), group);
+            socket = SocketAddress.path(address);
+            Files.createDirectories(socket.getParent());
+            try {
+                listener = os.listenUnix(socket);
+                bound = true;
+            } catch (ErrnoException e) {
+                if (e.errno() != ErrnoException.EADDRINUSE) throw e;
+                if (answers(socket)) {
+                    // A shim already serves this group: containerd opens a new connection to it for this task.
+                    BundleFiles.writeAddress(bundle, address);
+                    stdout.print(address);
+                    return 0;
+                }
+                // A socket file nobody accepts on: left by a shim that was killed. Replace it.
+                Files.deleteIfExists(socket);
+                listener = os.listenUnix(socket);
+                bound = true;
+            }
+            BundleFiles.writeAddress(bundle, address);
+            if ("1".equals(System.getenv("SCHED_CORE"))) {
+                // The cookie is made for our own process group; the daemon we spawn inherits it.
+                os.createSchedCoreCookie(0);
+            }
+            daemon = os.spawn(new Spawn(daemonArgv(address), null, bundle, Map.of(3, listener), true, true));
+            os.close(listener);
+            listener = -1;
+            Options options = readOptions();
+            if (options != null && !options.getShimCgroup().isEmpty()) {
+                os.joinCgroup(daemon, options.getShimCgroup());
+            }
+            adjustOomScore(os, daemon);
+            stdout.print(address);
+            return 0;
+        } catch (Exception e) {
+            if (listener >= 0) os.close(listener);
+            if (daemon > 0) {
+                try {
+                    os.kill(daemon, 9);
+                } catch (IOException ignored) {
+                    // already gone
+                }
+            }
+            if (bound) {
+                try {
+                    Files.deleteIfExists(socket);
+                } catch (IOException ignored) {
+                    // best effort: shim-doctor finds what is left
+                }
+            }
+            System.err.println("containerd-shim-jrunc-v2 start: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            return 1;
+        }
+    }
+
+    private List<String> daemonArgv(String address) {
+        List<String> argv = new ArrayList<>(selfCommand());
+        argv.addAll(List.of("-namespace", flags.namespace(), "-id", flags.id(), "-address", flags.address()));
+        if (flags.debug()) argv.add("-debug");
+        return argv;
+    }
+
+    /**
+     * How to run this binary again. The launcher script names itself in {@code jrunc.shim.binary}; without it (tests
+     * running the module directly) re-run the same java command line.
+     */
+    static List<String> selfCommand() {
+        String binary = System.getProperty("jrunc.shim.binary");
+        if (binary != null && !binary.isEmpty()) return List.of(binary);
+        ProcessHandle.Info info = ProcessHandle.current().info();
+        List<String> cmd = new ArrayList<>();
+        cmd.add(info.command().orElseThrow(() -> new IllegalStateException("cannot find own executable")));
+        String[] args = info.arguments().orElse(new String[0]);
+        for (String a : args) {
+            if (a.equals("start") || a.startsWith("-namespace") || a.equals("-v")) break;
+            cmd.add(a);
+        }
+        return cmd;
+    }
+
+    /** stdin carries a protobuf Any with the runtime options, or nothing. Not read from a terminal (a person typing). */
+    private static Options readOptions() throws IOException {
+        java.io.Console console = System.console();
+        if (console != null && console.isTerminal()) return null;
+        byte[] data = System.in.readAllBytes();
+        if (data.length == 0) return null;
+        com.google.protobuf.Any any = com.google.protobuf.Any.parseFrom(data);
+        if (!any.getTypeUrl().endsWith(RUNC_OPTIONS)) return null;
+        return Options.parseFrom(any.getValue());
+    }
+
+    /** containerd's own score + 1, so the OOM killer takes a shim before containerd (Debian: -999 → -998). */
+    private static void adjustOomScore(OperatingSystem os, int daemon) throws IOException {
+        int parent = (int) (long) ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(1L);
+        int score = Math.min(os.oomScoreAdj(parent) + 1, OOM_SCORE_ADJ_MAX);
+        os.setOomScoreAdj(daemon, score);
+    }
+
+    static boolean answers(Path socket) {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            return ch.connect(UnixDomainSocketAddress.of(socket));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,196 @@
+package jrunc.core.manager;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import jrunc.core.spi.ErrnoException;
+import jrunc.core.spi.Exit;
+import jrunc.core.spi.OperatingSystem;
+import jrunc.core.spi.Reaper;
+import jrunc.core.spi.Spawn;
+
+/**
+ * The shim's Stop path — what {@code containerd-shim-jrunc-v2 delete} and {@code shim-doctor clean} run for a task
+ * whose shim is gone: {@code runc delete --force}, unmount everything under {@code rootfs} (deepest first, EBUSY
+ * retried), read {@code init.pid}. Best effort: a failed step is recorded and the next one still runs, so containerd
+ * always gets an answer within its 5 s. It never signals the pid from {@code init.pid}: after a reboot or a long delay
+ * that pid may belong to someone else; {@code runc delete --force} is what kills the container, through runc's state.
+ */
+public final class StopPath {
+    /** 128 + SIGKILL: what containerd reports as the exit of a task whose shim died. */
+    public static final int EXIT_STATUS = 137;
+    private static final int SIGKILL = 9;
+    private static final int EBUSY_RETRIES = 50;
+    private static final Duration EBUSY_PAUSE = Duration.ofMillis(50);
+    /** Leaves room for unmounting and the JVM's own start inside containerd's 5 s cleanup deadline. */
+    private static final Duration RUNC_DEADLINE = Duration.ofMillis(3000);
+
+    private final OperatingSystem os;
+    private final Clock clock;
+
+    public StopPath(OperatingSystem os) {
+        this(os, Clock.systemUTC());
+    }
+
+    public StopPath(OperatingSystem os, Clock clock) {
+        this.os = os;
+        this.clock = clock;
+    }
+
+    /**
+     * Stops the task {@code id} of {@code namespace} whose bundle is {@code bundle}.
+     *
+     * @param runcRootOverride runc's root before {@code /<namespace>}, or null to take it from {@code options.json}
+     */
+    public StopResult stop(Path bundle, String namespace, String id, Path runcRootOverride) {
+        List<StopResult.Step> steps = new ArrayList<>();
+        runcDelete(bundle, namespace, id, runcRootOverride, steps);
+        unmountRootfs(bundle.resolve(BundleFiles.ROOTFS), steps);
+        int pid = readPid(bundle, steps);
+        return new StopResult(pid, EXIT_STATUS, clock.instant(), steps);
+    }
+
+    private void runcDelete(Path bundle, String namespace, String id, Path runcRootOverride, List<StopResult.Step> steps) {
+        BundleFiles.RuncSettings settings;
+        try {
+            settings = BundleFiles.readRuncSettings(bundle);
+        } catch (IOException e) {
+            steps.add(new StopResult.Step("read-runc-settings", bundle.toString(), false, e.getMessage() + "; using the default runc"));
+            settings = new BundleFiles.RuncSettings(BundleFiles.DEFAULT_RUNC_BINARY, BundleFiles.DEFAULT_RUNC_ROOT, false, true);
+        }
+        if (settings.runtimeFileMissing()) {
+            steps.add(new StopResult.Step("read-runtime", bundle.resolve(BundleFiles.RUNTIME).toString(), true,
+                    "missing (the shim died before Create finished?): using the default runc"));
+        }
+        String root = RuncCommand.namespacedRoot(
+                runcRootOverride != null ? runcRootOverride.toString() : settings.root(), namespace);
+        RuncCommand runc = new RuncCommand(settings.binary(), root, bundle.resolve(BundleFiles.LOG_JSON).toString(),
+                settings.systemdCgroup());
+        List<String> argv = runc.argv("delete", "--force", id);
+        String target = String.join(" ", argv);
+        try {
+            RunResult r = run(argv);
+            if (r.exit == 0) {
+                steps.add(new StopResult.Step("runc-delete", target, true, "deleted"));
+            } else if (r.output.contains("does not exist") || r.output.contains("not exist")) {
+                steps.add(new StopResult.Step("runc-delete", target, true, "no runc state: " + r.output.strip()));
+            } else {
+                steps.add(new StopResult.Step("runc-delete", target, false, "exit " + r.exit + ": " + r.output.strip()));
+            }
+        } catch (IOException e) {
+            steps.add(new StopResult.Step("runc-delete", target, false, e.getMessage()));
+        }
+    }
+
+    private record RunResult(int exit, String output) {}
+
+    /** Runs runc with stdout and stderr captured, killing it if it outlives {@link #RUNC_DEADLINE}. */
+    private RunResult run(List<String> argv) throws IOException {
+        int[] pipe = os.pipe();
+        Reaper.Child child;
+        try {
+            child = os.reaper().start(Spawn.of(argv).withFds(Map.of(1, pipe[1], 2, pipe[1])));
+        } finally {
+            os.close(pipe[1]);
+        }
+        ByteArrayOutputStream output = new ByteArrayOutputStream();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try (InputStream in = os.inputStream(pipe[0])) {
+                in.transferTo(output);
+            } catch (IOException ignored) {
+                // the exit status tells what happened; partial output is still shown
+            }
+        });
+        try {
+            Exit exit = child.exit().get(RUNC_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+            reader.join(Duration.ofMillis(500));
+            return new RunResult(exit.status(), output.toString(StandardCharsets.UTF_8));
+        } catch (TimeoutException e) {
+            try {
+                os.kill(child.pid(), SIGKILL);
+            } catch (IOException ignored) {
+                // it exited meanwhile
+            }
+            throw new IOException("runc did not finish within " + RUNC_DEADLINE.toMillis() + " ms; killed it");
+        } catch (ExecutionException e) {
+            throw new IOException("waiting for runc: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for runc", e);
+        }
+    }
+
+    /**
+     * Unmounts every mount at or below {@code rootfs}, deepest first (what containerd 1.7+ does), then keeps unmounting
+     * {@code rootfs} itself until the kernel says it is no mount point (EINVAL): mounts can be stacked.
+     */
+    private void unmountRootfs(Path rootfs, List<StopResult.Step> steps) {
+        String dir = rootfs.toAbsolutePath().normalize().toString();
+        try {
+            for (MountInfo m : MountInfo.under(MountInfo.parse(os.mountInfo()), dir)) {
+                unmountOne(Path.of(m.mountPoint()), steps, m.fsType() + " " + m.source());
+            }
+        } catch (IOException e) {
+            steps.add(new StopResult.Step("read-mountinfo", "/proc/self/mountinfo", false, e.getMessage()));
+        }
+        for (int i = 0; i < 64; i++) {
+            if (!unmountOne(rootfs, steps, null)) break;
+        }
+    }
+
+    /** @return true when something was unmounted (so there may be more at that point) */
+    private boolean unmountOne(Path target, List<StopResult.Step> steps, String what) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                os.unmount(target, 0);
+                steps.add(new StopResult.Step("unmount", target.toString(), true, what == null ? "unmounted" : "unmounted " + what));
+                return true;
+            } catch (ErrnoException e) {
+                if (e.errno() == ErrnoException.EINVAL || e.errno() == ErrnoException.ENOENT) return false;
+                if (e.errno() == ErrnoException.EBUSY && attempt < EBUSY_RETRIES) {
+                    sleep(EBUSY_PAUSE);
+                    continue;
+                }
+                steps.add(new StopResult.Step("unmount", target.toString(), false, e.getMessage()));
+                return false;
+            } catch (IOException e) {
+                steps.add(new StopResult.Step("unmount", target.toString(), false, e.getMessage()));
+                return false;
+            }
+        }
+    }
+
+    private int readPid(Path bundle, List<StopResult.Step> steps) {
+        Path file = bundle.resolve(BundleFiles.INIT_PID);
+        try {
+            OptionalInt pid = BundleFiles.readInitPid(bundle);
+            if (pid.isPresent()) {
+                steps.add(new StopResult.Step("read-init-pid", file.toString(), true, "pid " + pid.getAsInt()));
+                return pid.getAsInt();
+            }
+            steps.add(new StopResult.Step("read-init-pid", file.toString(), false, "missing: reporting pid 0"));
+        } catch (IOException e) {
+            steps.add(new StopResult.Step("read-init-pid", file.toString(), false, e.getMessage() + ": reporting pid 0"));
+        }
+        return 0;
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package jrunc.core.manager;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StopPathTest {
+    @TempDir Path bundle;
+    private final FakeOs os = new FakeOs();
+    private final Clock clock = Clock.fixed(Instant.parse("2026-11-28T12:00:00Z"), ZoneOffset.UTC);
+
+    @Test
+    void runsRuncDeleteForceWithTheBundlesRuntimeAndRoot() throws IOException {
+        Files.writeString(bundle.resolve("runtime"), "/opt/runc");
+        Files.writeString(bundle.resolve("options.json"), "{\"root\":\"/run/custom\",\"systemd_cgroup\":true}");
+        Files.writeString(bundle.resolve("init.pid"), "4242");
+        StopResult r = new StopPath(os, clock).stop(bundle, "k8s.io", "c1", null);
+        assertEquals(List.of("/opt/runc", "--root", "/run/custom/k8s.io", "--log", bundle.resolve("log.json").toString(),
+                "--log-format", "json", "--systemd-cgroup", "delete", "--force", "c1"), os.spawned.getFirst().argv());
+        assertEquals(4242, r.pid());
+        assertEquals(137, r.exitStatus());
+        assertEquals(clock.instant(), r.exitedAt());
+        assertTrue(r.warnings().isEmpty(), r.warnings().toString());
+    }
+
+    @Test
+    void missingRuntimeFileMeansDefaultRuncNotFailure() {
+        StopResult r = new StopPath(os, clock).stop(bundle, "default", "c1", null);
+        assertEquals(List.of("runc", "--root", "/run/containerd/runc/default"), os.spawned.getFirst().argv().subList(0, 3));
+        assertEquals(0, r.pid());
+        assertEquals(List.of("read-init-pid " + bundle.resolve("init.pid") + ": missing: reporting pid 0"), r.warnings());
+    }
+
+    @Test
+    void runcSayingDoesNotExistIsFine() {
+        os.program = argv -> Map.entry(1, "{\"level\":\"error\",\"msg\":\"container does not exist\"}");
+        StopResult r = new StopPath(os, clock).stop(bundle, "default", "c1", Path.of("/x/runc"));
+        assertEquals("/x/runc/default", os.spawned.getFirst().argv().get(2));
+        assertTrue(runcStep(r).ok(), runcStep(r).toString());
+    }
+
+    @Test
+    void otherRuncFailuresAreWarningsAndTheRestStillRuns() throws IOException {
+        os.program = argv -> Map.entry(1, "permission denied");
+        Files.writeString(bundle.resolve("init.pid"), "77\n");
+        StopResult r = new StopPath(os, clock).stop(bundle, "default", "c1", null);
+        assertFalse(runcStep(r).ok());
+        assertTrue(runcStep(r).detail().contains("permission denied"));
+        assertEquals(77, r.pid());
+    }
+
+    @Test
+    void unmountsEverythingUnderRootfsDeepestFirstRetryingBusy() {
+        String rootfs = bundle.resolve("rootfs").toString();
+        os.mounts.addAll(List.of(rootfs, rootfs + "/proc", rootfs + "/proc/sys", rootfs + "-other"));
+        os.busyCount.put(rootfs, 3);
+        StopResult r = new StopPath(os, clock).stop(bundle, "default", "c1", null);
+        assertEquals(List.of(rootfs + "/proc/sys", rootfs + "/proc", rootfs), os.unmounted);
+        assertEquals(List.of(rootfs + "-other"), os.mounts);
+        assertTrue(r.warnings().stream().noneMatch(w -> w.startsWith("unmount")), r.warnings().toString());
+    }
+
+    @Test
+    void stackedMountsOnRootfsAreAllRemoved() {
+        String rootfs = bundle.resolve("rootfs").toString();
+        os.mounts.addAll(List.of(rootfs, rootfs));
+        new StopPath(os, clock).stop(bundle, "default", "c1", null);
+        assertEquals(List.of(rootfs, rootfs), os.unmounted);
+    }
+
+    private static StopResult.Step runcStep(StopResult r) {
+        return r.steps().stream().filter(s -> s.action().equals("runc-delete")).findFirst().orElseThrow();
+    }
+
+    @Test
+    void neverSignalsTheInitPid() throws IOException {
+        Files.writeString(bundle.resolve("init.pid"), "1");
+        new StopPath(os, clock).stop(bundle, "default", "c1", null);
+        assertTrue(os.killed.isEmpty());
+    }
+
+    @Test
+    void garbageInitPidIsAWarningAndPidZero() throws IOException {
+        Files.writeString(bundle.resolve("init.pid"), "not-a-pid");
+        StopResult r = new StopPath(os, clock).stop(bundle, "default", "c1", null);
+        assertEquals(0, r.pid());
+        assertEquals(1, r.warnings().size());
+    }
+}
