@@ -88,8 +88,8 @@ public final class StopPath {
             } else {
                 steps.add(new StopResult.Step("runc-delete", target, false, "exit " + r.exit + ": " + r.output.strip()));
             }
-        } catch (IOException e) {
-            steps.add(new StopResult.Step("runc-delete", target, false, e.getMessage()));
+        } catch (IOException | RuntimeException e) {
+            steps.add(new StopResult.Step("runc-delete", target, false, String.valueOf(e.getMessage())));
         }
     }
 
@@ -141,8 +141,8 @@ public final class StopPath {
             for (MountInfo m : MountInfo.under(MountInfo.parse(os.mountInfo()), dir)) {
                 unmountOne(Path.of(m.mountPoint()), steps, m.fsType() + " " + m.source());
             }
-        } catch (IOException e) {
-            steps.add(new StopResult.Step("read-mountinfo", "/proc/self/mountinfo", false, e.getMessage()));
+        } catch (IOException | RuntimeException e) {
+            steps.add(new StopResult.Step("read-mountinfo", "/proc/self/mountinfo", false, String.valueOf(e.getMessage())));
         }
         for (int i = 0; i < 64; i++) {
             if (!unmountOne(rootfs, steps, null)) break;
@@ -164,8 +164,8 @@ public final class StopPath {
                 }
                 steps.add(new StopResult.Step("unmount", target.toString(), false, e.getMessage()));
                 return false;
-            } catch (IOException e) {
-                steps.add(new StopResult.Step("unmount", target.toString(), false, e.getMessage()));
+            } catch (IOException | RuntimeException e) {
+                steps.add(new StopResult.Step("unmount", target.toString(), false, String.valueOf(e.getMessage())));
                 return false;
             }
         }
