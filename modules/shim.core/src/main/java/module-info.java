@@ -6,6 +6,8 @@
 module shim.core {
     requires transitive com.google.protobuf;
     requires com.fasterxml.jackson.core;
+    // SO_PEERCRED on the ttrpc socket: the shim serves only its own uid and gid, as containerd's shim does.
+    requires jdk.net;
 
     exports jrunc.core.manager;
     exports jrunc.core.spi;
