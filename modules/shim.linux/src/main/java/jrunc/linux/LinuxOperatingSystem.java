@@ -4,37 +4,166 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import jrunc.core.spi.ErrnoException;
 import jrunc.core.spi.OperatingSystem;
 import jrunc.core.spi.Reaper;
 import jrunc.core.spi.Spawn;
+import jrunc.linux.ffi.Constants;
+import jrunc.linux.ffi.Libc;
 
-/** The kernel, reached through FFM. (Skeleton: being filled in.) */
+/**
+ * The kernel, reached through FFM downcalls into glibc ({@link jrunc.linux.ffi}) and /proc. Holds no state of its
+ * own: the process-wide reaper is shared by every instance, and nothing native is bound until a method needs it.
+ */
 public final class LinuxOperatingSystem implements OperatingSystem {
-    private static UnsupportedOperationException todo() { return new UnsupportedOperationException("not yet"); }
-    @Override public int pid() { return (int) ProcessHandle.current().pid(); }
-    @Override public int euid() { throw todo(); }
-    @Override public int egid() { throw todo(); }
-    @Override public void becomeChildSubreaper() throws IOException { throw todo(); }
-    @Override public int spawn(Spawn spawn) throws IOException { throw todo(); }
-    @Override public Reaper reaper() { throw todo(); }
-    @Override public void kill(int pid, int signal) throws IOException { throw todo(); }
-    @Override public boolean isAlive(int pid) { throw todo(); }
-    @Override public int[] pipe() throws IOException { throw todo(); }
-    @Override public int open(Path path, int flags, int mode) throws IOException { throw todo(); }
-    @Override public void close(int fd) { throw todo(); }
-    @Override public InputStream inputStream(int fd) { throw todo(); }
-    @Override public OutputStream outputStream(int fd) { throw todo(); }
-    @Override public void redirectStderr(int fd) throws IOException { throw todo(); }
-    @Override public void mkfifo(Path path, int mode) throws IOException { throw todo(); }
-    @Override public void fchown(int fd, int uid, int gid) throws IOException { throw todo(); }
-    @Override public int listenUnix(Path path) throws IOException { throw todo(); }
-    @Override public ServerSocketChannel inheritedListener(int fd) throws IOException { throw todo(); }
-    @Override public void mount(String source, Path target, String fsType, long flags, String data) throws IOException { throw todo(); }
-    @Override public void unmount(Path target, int flags) throws IOException { throw todo(); }
-    @Override public String mountInfo() throws IOException { throw todo(); }
-    @Override public int oomScoreAdj(int pid) throws IOException { throw todo(); }
-    @Override public void setOomScoreAdj(int pid, int score) throws IOException { throw todo(); }
-    @Override public void joinCgroup(int pid, String cgroupPath) throws IOException { throw todo(); }
-    @Override public void createSchedCoreCookie(int pgid) throws IOException { throw todo(); }
+    private static final Path PROC = Path.of("/proc");
+
+    /** For {@link java.util.ServiceLoader}. */
+    public LinuxOperatingSystem() {}
+
+    // --- identity -------------------------------------------------------------------------------------------
+    @Override
+    public int pid() {
+        return (int) ProcessHandle.current().pid();
+    }
+
+    @Override
+    public int euid() {
+        return Libc.geteuid();
+    }
+
+    @Override
+    public int egid() {
+        return Libc.getegid();
+    }
+
+    @Override
+    public void becomeChildSubreaper() throws IOException {
+        Libc.prctl(Constants.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    }
+
+    // --- processes ------------------------------------------------------------------------------------------
+    @Override
+    public int spawn(Spawn spawn) throws IOException {
+        // a detached spawn must not start the reaper thread: `start` does exactly one and exits
+        return spawn.detached() ? LinuxReaper.spawnDetached(spawn) : LinuxReaper.process().spawn(spawn);
+    }
+
+    @Override
+    public Reaper reaper() {
+        return LinuxReaper.process();
+    }
+
+    @Override
+    public void kill(int pid, int signal) throws IOException {
+        Libc.kill(pid, signal);
+    }
+
+    @Override
+    public boolean isAlive(int pid) {
+        return Files.exists(PROC.resolve(Integer.toString(pid)));
+    }
+
+    // --- file descriptors -----------------------------------------------------------------------------------
+    @Override
+    public int[] pipe() throws IOException {
+        return Libc.pipe2(Constants.O_CLOEXEC);
+    }
+
+    /** open(2), always with O_CLOEXEC added: a child gets an fd only through {@link Spawn#fds()}. */
+    @Override
+    public int open(Path path, int flags, int mode) throws IOException {
+        return Libc.open(path.toString(), flags | Constants.O_CLOEXEC, mode);
+    }
+
+    /** close(2); an error (EBADF: already closed) is ignored, there is nothing the caller could do about it. */
+    @Override
+    public void close(int fd) {
+        try {
+            Libc.close(fd);
+        } catch (ErrnoException ignored) {
+            // see javadoc
+        }
+    }
+
+    @Override
+    public InputStream inputStream(int fd) {
+        return new FdInputStream(fd);
+    }
+
+    @Override
+    public OutputStream outputStream(int fd) {
+        return new FdOutputStream(fd);
+    }
+
+    @Override
+    public void redirectStderr(int fd) throws IOException {
+        Libc.dup2(fd, 2);
+    }
+
+    @Override
+    public void mkfifo(Path path, int mode) throws IOException {
+        Libc.mkfifo(path.toString(), mode);
+    }
+
+    @Override
+    public void fchown(int fd, int uid, int gid) throws IOException {
+        Libc.fchown(fd, uid, gid);
+    }
+
+    // --- Unix sockets ---------------------------------------------------------------------------------------
+    @Override
+    public int listenUnix(Path path) throws IOException {
+        return UnixListener.listen(path);
+    }
+
+    @Override
+    public ServerSocketChannel inheritedListener(int fd) throws IOException {
+        return UnixListener.inherited(fd);
+    }
+
+    // --- mounts ---------------------------------------------------------------------------------------------
+    @Override
+    public void mount(String source, Path target, String fsType, long flags, String data) throws IOException {
+        Libc.mount(source, target.toString(), fsType, flags, data);
+    }
+
+    @Override
+    public void unmount(Path target, int flags) throws IOException {
+        Libc.umount2(target.toString(), flags);
+    }
+
+    @Override
+    public String mountInfo() throws IOException {
+        return Files.readString(PROC.resolve("self/mountinfo"));
+    }
+
+    // --- process attributes ---------------------------------------------------------------------------------
+    @Override
+    public int oomScoreAdj(int pid) throws IOException {
+        return Integer.parseInt(Files.readString(oomScoreAdjFile(pid)).trim());
+    }
+
+    @Override
+    public void setOomScoreAdj(int pid, int score) throws IOException {
+        Files.writeString(oomScoreAdjFile(pid), Integer.toString(score));
+    }
+
+    @Override
+    public void joinCgroup(int pid, String cgroupPath) throws IOException {
+        Cgroups.join(CgroupHierarchy.parse(mountInfo()), pid, cgroupPath);
+    }
+
+    /** EINVAL or ENODEV: the kernel has no core scheduling (or SMT); the caller logs it and goes on. */
+    @Override
+    public void createSchedCoreCookie(int pgid) throws IOException {
+        Libc.prctl(Constants.PR_SCHED_CORE, Constants.PR_SCHED_CORE_CREATE, pgid,
+                Constants.PR_SCHED_CORE_SCOPE_PROCESS_GROUP, 0);
+    }
+
+    private static Path oomScoreAdjFile(int pid) {
+        return PROC.resolve(pid + "/oom_score_adj");
+    }
 }

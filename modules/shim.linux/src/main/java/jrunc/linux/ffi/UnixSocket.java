@@ -1,0 +1,75 @@
+package jrunc.linux.ffi;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
+import jrunc.core.spi.ErrnoException;
+
+/** socket(2), bind(2) and listen(2) for filesystem Unix sockets: what the JDK cannot do on a raw fd. */
+public final class UnixSocket {
+    private UnixSocket() {}
+
+    private static final class Socket {
+        static final MethodHandle MH = Native.errnoDowncall("socket",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+
+    // int bind(int fd, const struct sockaddr *addr, socklen_t len)
+    private static final class Bind {
+        static final MethodHandle MH = Native.errnoDowncall("bind",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+
+    private static final class Listen {
+        static final MethodHandle MH = Native.errnoDowncall("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+
+    /** socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0). */
+    public static int streamSocket() throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Native.callState(arena);
+            int fd;
+            try {
+                fd = (int) Socket.MH.invokeExact(state, Constants.AF_UNIX,
+                        Constants.SOCK_STREAM | Constants.SOCK_CLOEXEC, 0);
+            } catch (Throwable t) {
+                throw Native.unexpected(t);
+            }
+            if (fd == -1) throw Native.failure("socket", state, "AF_UNIX");
+            return fd;
+        }
+    }
+
+    /** bind(2) to a filesystem path given as bytes (at most {@link SockaddrUn#MAX_PATH_BYTES}). */
+    public static void bind(int fd, byte[] path) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Native.callState(arena);
+            MemorySegment address = SockaddrUn.of(arena, path);
+            int r;
+            try {
+                r = (int) Bind.MH.invokeExact(state, fd, address, (int) address.byteSize());
+            } catch (Throwable t) {
+                throw Native.unexpected(t);
+            }
+            if (r == -1) throw Native.failure("bind", state, new String(path, StandardCharsets.UTF_8));
+        }
+    }
+
+    public static void listen(int fd, int backlog) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Native.callState(arena);
+            int r;
+            try {
+                r = (int) Listen.MH.invokeExact(state, fd, backlog);
+            } catch (Throwable t) {
+                throw Native.unexpected(t);
+            }
+            if (r == -1) throw Native.failure("listen", state, "fd " + fd);
+        }
+    }
+}
