@@ -1,0 +1,271 @@
+package jrunc.e2e;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A containerd of our own, started from Debian's {@code /usr/bin/containerd} with a config that keeps its root,
+ * state and sockets in a temp directory (see {@link ContainerdConfig}).
+ *
+ * <p>The tests drive it with {@code ctr} exactly as a user would. It can be crashed ({@link #kill9()}) and
+ * started again on the same directories ({@link #restart()}), which is how the crash tests give containerd and
+ * shim-doctor real leftovers. {@link #close()} undoes everything it made, and only that.
+ */
+public final class PrivateContainerd implements AutoCloseable {
+
+    static final Path CONTAINERD = Path.of("/usr/bin/containerd");
+    static final Path CTR = Path.of("/usr/bin/ctr");
+
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(20);
+    private static final Duration CTR_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+
+    private final ContainerdConfig config;
+    private Process daemon;
+
+    private PrivateContainerd(ContainerdConfig config) {
+        this.config = config;
+    }
+
+    /** Makes a fresh temp directory, writes the config and starts containerd, returning once it answers. */
+    public static PrivateContainerd start() {
+        Path dir;
+        try {
+            // Short base path on purpose: Unix socket paths are limited to about 108 bytes.
+            dir = Files.createTempDirectory(Path.of("/tmp"), "jrunc-ctd-");
+            ContainerdConfig config = new ContainerdConfig(dir);
+            Files.writeString(config.file(), config.toml());
+            PrivateContainerd containerd = new PrivateContainerd(config);
+            containerd.launch();
+            return containerd;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare a private containerd", e);
+        }
+    }
+
+    public Path dir() {
+        return config.dir();
+    }
+
+    public Path rootDir() {
+        return config.root();
+    }
+
+    public Path stateDir() {
+        return config.state();
+    }
+
+    /** The bundle directory of a task: {@code <state>/io.containerd.runtime.v2.task/<namespace>/<id>}. */
+    public Path bundle(String namespace, String id) {
+        return config.bundles().resolve(namespace).resolve(id);
+    }
+
+    /** The grpc socket path, as given to {@code ctr --address} and passed on to every shim as {@code -address}. */
+    public String address() {
+        return config.grpcAddress().toString();
+    }
+
+    public Path logFile() {
+        return config.log();
+    }
+
+    /** containerd's pid; it changes with {@link #restart()}. */
+    public long pid() {
+        requireRunning();
+        return daemon.pid();
+    }
+
+    public boolean isRunning() {
+        return daemon != null && daemon.isAlive();
+    }
+
+    /** Runs {@code ctr --address <ours> args...} with the default timeout. */
+    public CtrResult ctr(String... args) {
+        return ctr(CTR_TIMEOUT, args);
+    }
+
+    public CtrResult ctr(Duration timeout, String... args) {
+        return Commands.run(ctrCommand(args), timeout);
+    }
+
+    /** Starts {@code ctr --address <ours> args...} in the background, e.g. {@code events}. */
+    public BackgroundCtr ctrInBackground(String... args) {
+        return new BackgroundCtr(ctrCommand(args));
+    }
+
+    List<String> ctrCommand(String... args) {
+        List<String> command = new ArrayList<>(List.of(CTR.toString(), "--address", address()));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    /**
+     * Crashes containerd with SIGKILL, as the OOM killer or a power cut would: no shutdown path runs, the shims
+     * keep running and the bundles stay.
+     */
+    public void kill9() {
+        requireRunning();
+        daemon.destroyForcibly(); // SIGKILL on Linux
+        awaitExit(daemon, STOP_TIMEOUT);
+    }
+
+    /** Starts containerd again on the same config and directories, as systemd would after a crash. */
+    public void restart() {
+        if (isRunning()) {
+            throw new IllegalStateException("containerd is still running as pid " + daemon.pid());
+        }
+        launch();
+    }
+
+    /** The last lines of containerd's log, for failure messages. */
+    public String logTail(int maxLines) {
+        try {
+            List<String> lines = Files.readAllLines(config.log(), StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - maxLines), lines.size()));
+        } catch (IOException e) {
+            return "(cannot read " + config.log() + ": " + e + ")";
+        }
+    }
+
+    /**
+     * Removes what this containerd and its shims left: tasks and containers it can still reach, then containerd
+     * itself (TERM, then KILL), then the leftovers of shims that died or outlived it (see {@link LeftoverSweep}),
+     * and finally its directory. The log is copied to {@code keepLogAs} first when that is not null.
+     */
+    public void close(Path keepLogAs) {
+        LeftoverSweep sweep = new LeftoverSweep(config);
+        if (isRunning()) {
+            sweep.noteNamespaces(removeTasksAndContainers());
+        }
+        sweep.noteShimSockets(); // before containerd stops: it may still delete bundles that name sockets
+        stopDaemon();
+        sweep.sweep();
+        if (keepLogAs != null) {
+            try {
+                Files.createDirectories(keepLogAs.getParent());
+                Files.copy(config.log(), keepLogAs, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                System.err.println("[e2e] cannot keep containerd's log as " + keepLogAs + ": " + e);
+            }
+        }
+        sweep.removeDirectory();
+    }
+
+    @Override
+    public void close() {
+        close(null);
+    }
+
+    private void launch() {
+        try {
+            Files.createDirectories(config.log().getParent());
+            daemon = new ProcessBuilder(CONTAINERD.toString(), "--config", config.file().toString())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(config.log().toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + CONTAINERD, e);
+        }
+        awaitReady();
+    }
+
+    /** Polls {@code ctr version} until the grpc socket answers, failing early if containerd died. */
+    private void awaitReady() {
+        Instant deadline = Instant.now().plus(READY_TIMEOUT);
+        CtrResult last = null;
+        while (Instant.now().isBefore(deadline)) {
+            if (!daemon.isAlive()) {
+                throw new IllegalStateException("containerd exited with " + daemon.exitValue()
+                        + " while starting; log tail:\n" + logTail(40));
+            }
+            last = ctr(Duration.ofSeconds(5), "version");
+            if (last.succeeded()) {
+                return;
+            }
+            pause(Duration.ofMillis(100));
+        }
+        daemon.destroyForcibly();
+        throw new IllegalStateException("containerd did not answer within " + READY_TIMEOUT
+                + (last == null ? "" : "; last try: " + last.describe()) + "\nlog tail:\n" + logTail(40));
+    }
+
+    /**
+     * Best effort: SIGKILL every task, then delete tasks and containers in every namespace. Failures are only
+     * reported; the sweep after containerd stops catches what is left. Returns the namespaces it found.
+     */
+    private List<String> removeTasksAndContainers() {
+        CtrResult listed = ctr("namespaces", "ls", "-q");
+        if (!listed.succeeded()) {
+            System.err.println("[e2e] cannot list namespaces: " + listed.describe());
+            return List.of();
+        }
+        List<String> namespaces = listed.stdout().strip().lines().filter(l -> !l.isBlank()).toList();
+        namespaces.forEach(this::removeTasksAndContainers);
+        return namespaces;
+    }
+
+    void removeTasksAndContainers(String namespace) {
+        for (String task : ctr("-n", namespace, "task", "ls", "-q").stdout().strip().lines()
+                .filter(l -> !l.isBlank()).toList()) {
+            ctr("-n", namespace, "task", "kill", "-a", "-s", "KILL", task);
+            // `task rm -f` kills and waits for the exit itself; the kill above only spares it the SIGTERM grace.
+            CtrResult removed = ctr("-n", namespace, "task", "rm", "-f", task);
+            if (!removed.succeeded()) {
+                System.err.println("[e2e] cannot remove task: " + removed.describe());
+            }
+        }
+        for (String container : ctr("-n", namespace, "containers", "ls", "-q").stdout().strip().lines()
+                .filter(l -> !l.isBlank()).toList()) {
+            CtrResult removed = ctr("-n", namespace, "containers", "rm", container);
+            if (!removed.succeeded()) {
+                System.err.println("[e2e] cannot remove container: " + removed.describe());
+            }
+        }
+    }
+
+    /** Stops containerd by its own pid: SIGTERM, then SIGKILL if it has not gone after a while. */
+    private void stopDaemon() {
+        if (daemon == null || !daemon.isAlive()) {
+            return;
+        }
+        daemon.destroy(); // SIGTERM
+        if (!awaitExit(daemon, STOP_TIMEOUT)) {
+            System.err.println("[e2e] containerd " + daemon.pid() + " ignored SIGTERM; sending SIGKILL");
+            daemon.destroyForcibly();
+            awaitExit(daemon, STOP_TIMEOUT);
+        }
+    }
+
+    private void requireRunning() {
+        if (!isRunning()) {
+            throw new IllegalStateException("containerd is not running");
+        }
+    }
+
+    private static boolean awaitExit(Process process, Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
