@@ -94,11 +94,20 @@ final class RuncFixture {
         new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(10, TimeUnit.SECONDS);
     }
 
+    /**
+     * Runs a command to completion. Output goes to a file, not a pipe: {@code runc create} hands its stdio to the
+     * container's process, so a pipe would stay open for the container's whole life.
+     */
     static void run(String... argv) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException(String.join(" ", argv) + " failed: " + out);
+        Path out = Files.createTempFile("jrunc-it-cmd", ".out");
+        try {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(out.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IOException(String.join(" ", argv) + " failed: " + Files.readString(out, StandardCharsets.UTF_8));
+            }
+        } finally {
+            Files.deleteIfExists(out);
         }
     }
 }
