@@ -6,8 +6,9 @@
 module shim.core {
     requires transitive com.google.protobuf;
     requires com.fasterxml.jackson.core;
-    // SO_PEERCRED on the ttrpc socket: the shim serves only its own uid and gid, as containerd's shim does.
-    requires jdk.net;
+    // SO_PEERCRED on the ttrpc socket (the shim serves only its own uid and gid, as containerd's shim does);
+    // transitive because TtrpcServer's constructor takes a Predicate<jdk.net.UnixDomainPrincipal>.
+    requires transitive jdk.net;
 
     exports jrunc.core.manager;
     exports jrunc.core.spi;

@@ -156,6 +156,9 @@ public final class RemoteEventPublisher implements EventPublisher {
             while ((next = take()) != null) {
                 try {
                     deliver(next);
+                } catch (RuntimeException e) {
+                    // A bug must not silence every later event: drop this one and go on.
+                    LOG.log(Level.ERROR, "forward event topic=" + next.topic() + ": " + e, e);
                 } finally {
                     done();
                 }

@@ -69,8 +69,11 @@ final class ServerConnection implements Runnable {
             LOG.log(Level.DEBUG, "ttrpc connection closed by client: {0}", e.getMessage());
         } catch (ClosedChannelException e) {
             LOG.log(Level.DEBUG, "ttrpc connection closed by server");
-        } catch (IOException | RuntimeException e) {
-            LOG.log(Level.WARNING, "ttrpc connection failed: " + e, e);
+        } catch (IOException e) {
+            // e.g. a reset when containerd is killed: routine for a long-lived shim, one line is enough.
+            LOG.log(Level.WARNING, "ttrpc connection failed: {0}", e.toString());
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "ttrpc connection reader failed: " + e, e);
         } finally {
             close();
         }
