@@ -30,8 +30,6 @@ public final class PosixSpawn implements AutoCloseable {
         static final MethodHandle ADD_OPEN = bind("posix_spawn_file_actions_addopen",
                 ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
         static final MethodHandle ADD_CLOSE = bind("posix_spawn_file_actions_addclose", ADDRESS, JAVA_INT);
-        // glibc 2.34
-        static final MethodHandle ADD_CLOSEFROM = bind("posix_spawn_file_actions_addclosefrom_np", ADDRESS, JAVA_INT);
         static final MethodHandle ATTR_INIT = bind("posix_spawnattr_init", ADDRESS);
         static final MethodHandle ATTR_DESTROY = bind("posix_spawnattr_destroy", ADDRESS);
         static final MethodHandle SET_FLAGS = bind("posix_spawnattr_setflags", ADDRESS, JAVA_SHORT);
@@ -41,6 +39,12 @@ public final class PosixSpawn implements AutoCloseable {
         // int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
         //                  const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
         static final MethodHandle SPAWNP = bind("posix_spawnp", ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
+    }
+
+    /** glibc 2.34 (Debian 12, Ubuntu 22.04); null on older ones. */
+    private static final class AddCloseFrom {
+        static final MethodHandle MH = Native.optionalDowncall("posix_spawn_file_actions_addclosefrom_np",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT)).orElse(null);
     }
 
     /** glibc 2.29; bound only when a working directory is asked for. */
@@ -95,9 +99,15 @@ public final class PosixSpawn implements AutoCloseable {
         check("posix_spawn_file_actions_addclose", invoke(Handles.ADD_CLOSE, actions, fd));
     }
 
-    /** Closes every descriptor from {@code lowFd} up in the child (close_range). */
+    /** Whether this glibc can close every fd from a number up in the child ({@link #closeFrom}). */
+    public static boolean canCloseFrom() {
+        return AddCloseFrom.MH != null;
+    }
+
+    /** Closes every descriptor from {@code lowFd} up in the child (close_range); see {@link #canCloseFrom}. */
     public void closeFrom(int lowFd) throws ErrnoException {
-        check("posix_spawn_file_actions_addclosefrom_np", invoke(Handles.ADD_CLOSEFROM, actions, lowFd));
+        if (!canCloseFrom()) throw new UnsupportedOperationException("glibc has no posix_spawn_file_actions_addclosefrom_np");
+        check("posix_spawn_file_actions_addclosefrom_np", invoke(AddCloseFrom.MH, actions, lowFd));
     }
 
     /** chdir(dir) in the child, in order with the other file actions. */
