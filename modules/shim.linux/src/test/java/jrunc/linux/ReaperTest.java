@@ -50,12 +50,14 @@ class ReaperTest {
         AutoCloseable one = OS.reaper().subscribe(first::add);
         try (AutoCloseable two = OS.reaper().subscribe(second::add)) {
             int started = Children.sh("exit 4").pid();
-            int spawned = OS.spawn(Spawn.of(List.of("sh", "-c", "exit 5"))); // not through start: still reaped
+            // the future completes before subscribers run, and they run in subscription order
+            assertTrue(Children.eventually(() -> second.stream().anyMatch(e -> e.pid() == started && e.status() == 4)));
+            assertTrue(first.stream().anyMatch(e -> e.pid() == started && e.status() == 4), first.toString());
+
             one.close();
-            for (Queue<Exit> seen : List.of(first, second)) {
-                assertTrue(Children.eventually(() -> seen.stream().anyMatch(e -> e.pid() == started && e.status() == 4)));
-            }
+            int spawned = OS.spawn(Spawn.of(List.of("sh", "-c", "exit 5"))); // not through start: still reaped
             assertTrue(Children.eventually(() -> second.stream().anyMatch(e -> e.pid() == spawned && e.status() == 5)));
+            assertFalse(first.stream().anyMatch(e -> e.pid() == spawned), first.toString());
         }
     }
 
@@ -66,6 +68,8 @@ class ReaperTest {
         try (AutoCloseable ignored = OS.reaper().subscribe(seen::add)) {
             int pid = OS.spawn(Spawn.of(List.of("true")).asDetached());
             assertTrue(Children.eventually(() -> !OS.isAlive(pid)), "reaped");
+            int later = Children.sh("exit 0").pid(); // exits are published in reaping order: this one comes after
+            assertTrue(Children.eventually(() -> seen.stream().anyMatch(e -> e.pid() == later)));
             assertFalse(seen.stream().anyMatch(e -> e.pid() == pid), seen.toString());
         }
     }
