@@ -38,10 +38,13 @@ final class Cgroups {
         }
     }
 
-    /** The path below a hierarchy's root; it may be written with or without a leading '/', and never climbs. */
+    /**
+     * The path below a hierarchy's root, written with or without a leading '/'. It is resolved as the kernel
+     * resolves it from "/" ("/.." is "/"), so no ".." can lead out of the hierarchy.
+     */
     static Path relative(String cgroupPath) throws IOException {
         Path relative = Path.of("/").relativize(Path.of("/", cgroupPath).normalize());
-        if (relative.toString().isEmpty() || relative.startsWith("..")) {
+        if (relative.toString().isEmpty()) {
             throw new IOException("join cgroup " + cgroupPath + ": not a cgroup path below the root");
         }
         return relative;

@@ -27,6 +27,9 @@ import jrunc.linux.ffi.Libc;
  * <p>There is one per process, not per {@link LinuxOperatingSystem}: two loops calling waitpid(-1) would take
  * each other's exits. The thread starts on first use, so a path that only spawns a detached process (the shim's
  * {@code start}) never creates it.
+ *
+ * <p>A spawn whose exec fails leaves glibc's short-lived child behind (exit 127), which this loop may reap before
+ * glibc does: subscribers then see an exit for a pid nobody was told about, and ignore it as any unknown pid.
  */
 final class LinuxReaper implements Reaper {
     private static final System.Logger LOG = System.getLogger(LinuxReaper.class.getName());

@@ -1,9 +1,12 @@
 package jrunc.linux;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import jrunc.core.spi.ErrnoException;
+import java.util.stream.Stream;
 import jrunc.core.spi.OperatingSystem.OpenFlags;
 import jrunc.core.spi.Spawn;
 import jrunc.linux.ffi.PosixSpawn;
@@ -15,20 +18,39 @@ import jrunc.linux.ffi.PosixSpawn;
 final class Spawner {
     private Spawner() {}
 
-    static int spawn(Spawn spawn) throws ErrnoException {
+    static int spawn(Spawn spawn) throws IOException {
         try (PosixSpawn posix = new PosixSpawn()) {
             for (FdPlan.Action action : FdPlan.of(spawn.fds()).actions()) {
                 switch (action) {
                     case FdPlan.Dup2(int from, int to) -> posix.dup2(from, to);
                     case FdPlan.DevNull(int fd) -> posix.open(fd, "/dev/null", OpenFlags.O_RDWR, 0);
                     case FdPlan.Close(int fd) -> posix.close(fd);
-                    case FdPlan.CloseFrom(int lowFd) -> posix.closeFrom(lowFd);
+                    case FdPlan.CloseFrom(int lowFd) -> closeFrom(posix, lowFd);
                 }
             }
             if (spawn.cwd() != null) posix.chdir(spawn.cwd().toString());
             if (spawn.newProcessGroup()) posix.processGroup(0);
             posix.defaultSignals();
             return posix.spawnp(spawn.argv(), environment(spawn.env()));
+        }
+    }
+
+    /**
+     * Before glibc 2.34 there is no close-from action: close each fd open now instead. An fd opened by another
+     * thread between the listing and the spawn could slip through, but only if it lacks O_CLOEXEC, which every fd
+     * jrunc opens has.
+     */
+    private static void closeFrom(PosixSpawn posix, int lowFd) throws IOException {
+        if (PosixSpawn.canCloseFrom()) {
+            posix.closeFrom(lowFd);
+            return;
+        }
+        int[] open;
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            open = fds.mapToInt(fd -> Integer.parseInt(fd.getFileName().toString())).toArray();
+        }
+        for (int fd : open) {
+            if (fd >= lowFd) posix.close(fd); // includes the listing's own fd, closed by now: glibc ignores it
         }
     }
 

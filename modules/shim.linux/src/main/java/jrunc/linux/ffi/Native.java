@@ -9,6 +9,7 @@ import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
+import java.util.Optional;
 import jrunc.core.spi.ErrnoException;
 
 /**
@@ -28,10 +29,15 @@ final class Native {
 
     /** A downcall whose C function does not set errno (getters such as geteuid). */
     static MethodHandle downcall(String symbol, FunctionDescriptor descriptor, Linker.Option... options) {
-        requireNativeAccess();
-        MemorySegment address = LINKER.defaultLookup().find(symbol)
+        return optionalDowncall(symbol, descriptor, options)
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + symbol + " (glibc too old?)"));
-        return LINKER.downcallHandle(address, descriptor, options);
+    }
+
+    /** A downcall to a symbol that older glibc versions lack. */
+    static Optional<MethodHandle> optionalDowncall(String symbol, FunctionDescriptor descriptor,
+                                                   Linker.Option... options) {
+        requireNativeAccess();
+        return LINKER.defaultLookup().find(symbol).map(address -> LINKER.downcallHandle(address, descriptor, options));
     }
 
     /**

@@ -2,6 +2,7 @@ package jrunc.linux.ffi;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
@@ -29,19 +30,21 @@ public final class PosixSpawn implements AutoCloseable {
         static final MethodHandle ADD_OPEN = bind("posix_spawn_file_actions_addopen",
                 ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
         static final MethodHandle ADD_CLOSE = bind("posix_spawn_file_actions_addclose", ADDRESS, JAVA_INT);
-        // glibc 2.34
-        static final MethodHandle ADD_CLOSEFROM = bind("posix_spawn_file_actions_addclosefrom_np", ADDRESS, JAVA_INT);
         static final MethodHandle ATTR_INIT = bind("posix_spawnattr_init", ADDRESS);
         static final MethodHandle ATTR_DESTROY = bind("posix_spawnattr_destroy", ADDRESS);
         static final MethodHandle SET_FLAGS = bind("posix_spawnattr_setflags", ADDRESS, JAVA_SHORT);
         static final MethodHandle SET_SIGMASK = bind("posix_spawnattr_setsigmask", ADDRESS, ADDRESS);
         static final MethodHandle SET_SIGDEFAULT = bind("posix_spawnattr_setsigdefault", ADDRESS, ADDRESS);
         static final MethodHandle SET_PGROUP = bind("posix_spawnattr_setpgroup", ADDRESS, JAVA_INT);
-        static final MethodHandle SIGEMPTYSET = bind("sigemptyset", ADDRESS);
-        static final MethodHandle SIGFILLSET = bind("sigfillset", ADDRESS);
         // int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
         //                  const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
         static final MethodHandle SPAWNP = bind("posix_spawnp", ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
+    }
+
+    /** glibc 2.34 (Debian 12, Ubuntu 22.04); null on older ones. */
+    private static final class AddCloseFrom {
+        static final MethodHandle MH = Native.optionalDowncall("posix_spawn_file_actions_addclosefrom_np",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT)).orElse(null);
     }
 
     /** glibc 2.29; bound only when a working directory is asked for. */
@@ -96,9 +99,15 @@ public final class PosixSpawn implements AutoCloseable {
         check("posix_spawn_file_actions_addclose", invoke(Handles.ADD_CLOSE, actions, fd));
     }
 
-    /** Closes every descriptor from {@code lowFd} up in the child (close_range). */
+    /** Whether this glibc can close every fd from a number up in the child ({@link #closeFrom}). */
+    public static boolean canCloseFrom() {
+        return AddCloseFrom.MH != null;
+    }
+
+    /** Closes every descriptor from {@code lowFd} up in the child (close_range); see {@link #canCloseFrom}. */
     public void closeFrom(int lowFd) throws ErrnoException {
-        check("posix_spawn_file_actions_addclosefrom_np", invoke(Handles.ADD_CLOSEFROM, actions, lowFd));
+        if (!canCloseFrom()) throw new UnsupportedOperationException("glibc has no posix_spawn_file_actions_addclosefrom_np");
+        check("posix_spawn_file_actions_addclosefrom_np", invoke(AddCloseFrom.MH, actions, lowFd));
     }
 
     /** chdir(dir) in the child, in order with the other file actions. */
@@ -113,19 +122,22 @@ public final class PosixSpawn implements AutoCloseable {
     }
 
     /**
-     * An empty signal mask and every signal at its default action in the child. The JVM blocks some signals in
-     * its threads and ignores or handles others; a mask and ignored dispositions survive exec, and runc or a
-     * container process must not start with them. sigfillset leaves out glibc's two internal signals, which the
-     * child's glibc sets up for itself.
+     * An empty signal mask and every signal 1..64 at its default action in the child. The JVM blocks some signals
+     * in its threads and ignores or handles others; a mask and ignored dispositions survive exec, and runc or a
+     * container process must not start with them.
+     *
+     * <p>The default set is written by hand rather than with sigfillset, which leaves out glibc's two internal
+     * signals (32, 33): glibc's spawn then sets those to SIG_IGN in the child (so that the parent's handlers
+     * cannot run there before exec), and SIG_IGN would outlive the exec. Nothing sends those signals to a child
+     * that has not exec'd yet. A sigset_t is an array of unsigned longs, signal n being bit n-1: the first word
+     * holds signals 1..64. SIGKILL and SIGSTOP in the set are skipped by glibc.
      */
     public void defaultSignals() throws ErrnoException {
         long size = Arch.current().sigsetSize();
-        MemorySegment empty = arena.allocate(size, 8);
+        MemorySegment none = arena.allocate(size, 8); // allocate zeroes: the empty set
         MemorySegment all = arena.allocate(size, 8);
-        if (invoke(Handles.SIGEMPTYSET, empty) != 0 || invoke(Handles.SIGFILLSET, all) != 0) {
-            throw new ErrnoException("sigfillset", ErrnoException.EINVAL, null);
-        }
-        check("posix_spawnattr_setsigmask", invoke(Handles.SET_SIGMASK, attributes, empty));
+        all.set(JAVA_LONG, 0, -1L);
+        check("posix_spawnattr_setsigmask", invoke(Handles.SET_SIGMASK, attributes, none));
         check("posix_spawnattr_setsigdefault", invoke(Handles.SET_SIGDEFAULT, attributes, all));
         flags |= Constants.POSIX_SPAWN_SETSIGMASK | Constants.POSIX_SPAWN_SETSIGDEF;
     }
