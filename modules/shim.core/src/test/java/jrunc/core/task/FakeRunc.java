@@ -83,7 +83,7 @@ final class FakeRunc implements FakeReaper.Script {
                 os.reaper.exit(pid, 0);
             }
             case "start" -> {
-                onStart.accept(containerPids.getFirst());
+                if (!containerPids.isEmpty()) onStart.accept(containerPids.getFirst());
                 os.reaper.exit(pid, 0);
             }
             case "ps" -> {
