@@ -5,7 +5,7 @@ import com.google.protobuf.Empty;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -15,15 +15,14 @@ import java.util.concurrent.ExecutionException;
 import jrunc.core.spi.ErrnoException;
 import jrunc.core.spi.Exit;
 import jrunc.core.spi.OperatingSystem;
+import jrunc.core.ttrpc.Code;
 import jrunc.proto.events.TaskCreate;
 import jrunc.proto.events.TaskDelete;
 import jrunc.proto.events.TaskExecAdded;
-import jrunc.proto.events.TaskExecStarted;
 import jrunc.proto.events.TaskExit;
 import jrunc.proto.events.TaskIO;
 import jrunc.proto.events.TaskPaused;
 import jrunc.proto.events.TaskResumed;
-import jrunc.proto.events.TaskStart;
 import jrunc.proto.runc.ProcessDetails;
 import jrunc.proto.task.*;
 import jrunc.proto.types.ProcessInfo;
@@ -37,8 +36,6 @@ import jrunc.proto.types.ProcessInfo;
 public final class TaskService implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(TaskService.class.getName());
     private static final int SIGKILL = 9;
-    /** What a process whose {@code runc exec} failed reports, so that Wait returns at once. */
-    private static final int FAILED_START_STATUS = 255;
     static final String PROCESS_DETAILS_TYPE = "containerd.runc.v1.ProcessDetails";
 
     private final OperatingSystem os;
@@ -47,6 +44,7 @@ public final class TaskService implements AutoCloseable {
     private final Runnable shutdown;
     private final ExitRouter exits;
     private final ContainerFactory factory;
+    private final ProcessStarter starter;
     private final Map<String, Container> containers = new ConcurrentHashMap<>();
     private final Set<String> creating = new HashSet<>(); // guarded by itself: ids whose Create is in flight
 
@@ -65,6 +63,7 @@ public final class TaskService implements AutoCloseable {
         this.shutdown = shutdown;
         this.exits = new ExitRouter(os.reaper(), this::onExit);
         this.factory = new ContainerFactory(os, exits, tempDir);
+        this.starter = new ProcessStarter(os, events, exits);
     }
 
     /** go-runc puts exec specs in $XDG_RUNTIME_DIR, else the default temp dir. */
@@ -101,96 +100,8 @@ public final class TaskService implements AutoCloseable {
 
     public StartResponse start(StartRequest r) throws TaskException {
         Container c = container(r.getId());
-        if (r.getExecId().isEmpty()) return StartResponse.newBuilder().setPid(startInit(c)).build();
-        return StartResponse.newBuilder().setPid(startExec(c, r.getExecId())).build();
-    }
-
-    /** The lock is held across runc start and the queuing of TaskStart: no exit of this init can get ahead. */
-    private int startInit(Container c) throws TaskException {
-        InitProcess init = c.init();
-        c.lock();
-        try {
-            ProcessState next = init.state().start();
-            ExitRouter.StartWindow window = exits.beforeStart(init);
-            try {
-                c.runc().start(c.id());
-            } catch (RuncException e) {
-                exits.startFailed(window, init.pid());
-                throw e.runtimeError("OCI runtime start failed");
-            }
-            init.transition(next);
-            events.publish(Topics.TASK_START, TaskStart.newBuilder().setContainerId(c.id()).setPid(init.pid()).build());
-            exits.started(window, init.pid());
-            return init.pid();
-        } finally {
-            c.unlock();
-        }
-    }
-
-    /**
-     * runc exec and the opening of the client's FIFOs (up to 30 s) run outside the container lock, so that State
-     * and Kill are not held up; the exec is marked "starting" meanwhile so a second Start is refused.
-     */
-    private int startExec(Container c, String execId) throws TaskException {
-        ExecProcess exec;
-        ExitRouter.StartWindow window;
-        c.lock();
-        try {
-            exec = (ExecProcess) c.process(execId);
-            if (exec.starting()) throw TaskException.failedPrecondition("process " + execId + " is already starting");
-            exec.state().start(); // only checks: the state changes once runc has succeeded
-            exec.starting(true);
-            window = exits.beforeStart(exec);
-        } finally {
-            c.unlock();
-        }
-        ProcessIO io = ProcessIO.NullIO.INSTANCE;
-        int pid = 0;
-        try {
-            io = ProcessIO.create(os, exec.stdio(), c.ioOwner());
-            c.runc().exec(c.id(), exec.processSpecJson(), exec.pidFile(), io.runcFds());
-            io.start();
-            pid = PidFiles.read(exec.pidFile());
-        } catch (RuncException | IOException | TaskException e) {
-            failExecStart(c, exec, window, io, pid);
-            if (e instanceof RuncException re) throw re.runtimeError("OCI runtime exec failed");
-            if (e instanceof TaskException te) throw te;
-            throw TaskException.unknown("failed to start io pipe copy: " + e.getMessage(), e);
-        }
-        c.lock();
-        try {
-            exec.starting(false);
-            exec.attach(pid, io);
-            exec.transition(exec.state().start());
-            events.publish(Topics.TASK_EXEC_STARTED, TaskExecStarted.newBuilder()
-                    .setContainerId(c.id()).setExecId(execId).setPid(pid).build());
-        } catch (TaskException e) {
-            throw new IllegalStateException("exec " + execId + " left the created state while starting", e);
-        } finally {
-            c.unlock();
-        }
-        exits.started(window, pid);
-        return pid;
-    }
-
-    /** A failed exec start is finished at once, so that Wait does not hang (containerd closes its waitBlock). */
-    private void failExecStart(Container c, ExecProcess exec, ExitRouter.StartWindow window, ProcessIO io, int pid) {
-        if (pid > 0) {
-            try {
-                os.kill(pid, SIGKILL);
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.DEBUG, "kill exec after failed start", e);
-            }
-        }
-        exits.startFailed(window, 0);
-        io.close();
-        c.lock();
-        try {
-            exec.starting(false);
-            exec.transition(new ProcessState.Stopped(FAILED_START_STATUS, Instant.now()));
-        } finally {
-            c.unlock();
-        }
+        int pid = r.getExecId().isEmpty() ? starter.startInit(c) : starter.startExec(c, r.getExecId());
+        return StartResponse.newBuilder().setPid(pid).build();
     }
 
     public DeleteResponse delete(DeleteRequest r) throws TaskException {
@@ -215,8 +126,12 @@ public final class TaskService implements AutoCloseable {
         }
         init.transition(next);
         exits.forget(init);
-        for (ExecProcess exec : c.execs()) exits.forget(exec);
         init.io().close();
+        // runc delete took any exec left with the container: stop matching and copying for them too
+        for (ExecProcess exec : c.execs()) {
+            exits.forget(exec);
+            exec.io().close();
+        }
         if (c.rootfs() != null) c.rootfs().unmountAll();
         containers.remove(c.id());
         events.publish(Topics.TASK_DELETE, TaskDelete.newBuilder().setContainerId(c.id()).setPid(init.pid())
@@ -328,7 +243,7 @@ public final class TaskService implements AutoCloseable {
             stopped = p.exited().get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new TaskException(jrunc.core.ttrpc.Code.CANCELLED, "wait interrupted", e);
+            throw new TaskException(Code.CANCELLED, "wait interrupted", e);
         } catch (ExecutionException e) {
             throw TaskException.unknown("wait: " + e.getCause(), e.getCause());
         }
@@ -344,7 +259,7 @@ public final class TaskService implements AutoCloseable {
         } catch (RuncException e) {
             throw TaskException.unknown("failed to list processes: " + e.getMessage(), e);
         }
-        Map<Integer, String> execPids = new java.util.HashMap<>();
+        Map<Integer, String> execPids = new HashMap<>();
         c.lock();
         try {
             for (ExecProcess exec : c.execs()) {
