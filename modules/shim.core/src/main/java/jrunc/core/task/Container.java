@@ -1,0 +1,111 @@
+package jrunc.core.task;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One task: its bundle, its runc, its rootfs, the init and the execs by id. Mirrors {@code runtime/v2/runc/container.go}
+ * (containerd v1.6.20).
+ *
+ * <p>Locking: one lock per container guards every process's state, pid and stdio, and the exec table. RPCs hold it
+ * while they check a state and run the runc command that changes it, so two calls cannot both pass a check; Wait
+ * never holds it, and neither does the exit handler while it runs {@code runc kill --all}.
+ */
+final class Container {
+    private final String id;
+    private final Path bundle;
+    private final String namespace;
+    private final Runc runc;
+    private final Rootfs rootfs; // null: containerd mounted the rootfs itself (no mounts in Create)
+    private final boolean killAllOnInitExit;
+    private final ProcessIO.Owner ioOwner;
+    private final InitProcess init;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Map<String, ExecProcess> execs = new HashMap<>(); // guarded by lock
+
+    Container(String id, Path bundle, String namespace, Runc runc, Rootfs rootfs, boolean killAllOnInitExit,
+              ProcessIO.Owner ioOwner, Stdio initStdio) {
+        this.id = id;
+        this.bundle = bundle;
+        this.namespace = namespace;
+        this.runc = runc;
+        this.rootfs = rootfs;
+        this.killAllOnInitExit = killAllOnInitExit;
+        this.ioOwner = ioOwner;
+        this.init = new InitProcess(this, initStdio);
+    }
+
+    String id() {
+        return id;
+    }
+
+    Path bundle() {
+        return bundle;
+    }
+
+    String namespace() {
+        return namespace;
+    }
+
+    Runc runc() {
+        return runc;
+    }
+
+    Rootfs rootfs() {
+        return rootfs;
+    }
+
+    /** See {@link OciSpec#shouldKillAllOnExit}. */
+    boolean killAllOnInitExit() {
+        return killAllOnInitExit;
+    }
+
+    ProcessIO.Owner ioOwner() {
+        return ioOwner;
+    }
+
+    InitProcess init() {
+        return init;
+    }
+
+    void lock() {
+        lock.lock();
+    }
+
+    void unlock() {
+        lock.unlock();
+    }
+
+    void assertLocked() {
+        if (!lock.isHeldByCurrentThread()) throw new IllegalStateException("container " + id + " lock not held");
+    }
+
+    /** The init for "", else the exec; NOT_FOUND as containerd words it. Caller holds the lock. */
+    Process process(String execId) throws TaskException {
+        assertLocked();
+        if (execId.isEmpty()) return init;
+        ExecProcess exec = execs.get(execId);
+        if (exec == null) throw TaskException.notFound("process " + execId + " does not exist");
+        return exec;
+    }
+
+    /** Reserves an exec id; ALREADY_EXISTS for one in use (containerd's {@code ReserveProcess}). */
+    void addExec(ExecProcess exec) throws TaskException {
+        assertLocked();
+        if (execs.putIfAbsent(exec.execId(), exec) != null) throw TaskException.alreadyExists("id " + exec.execId());
+    }
+
+    void removeExec(String execId) {
+        assertLocked();
+        execs.remove(execId);
+    }
+
+    List<ExecProcess> execs() {
+        assertLocked();
+        return new ArrayList<>(execs.values());
+    }
+}

@@ -1,0 +1,26 @@
+package jrunc.core.task;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** runc's {@code --pid-file}: the decimal pid, maybe with a newline. */
+final class PidFiles {
+    private PidFiles() {}
+
+    static int read(Path file) throws TaskException {
+        String text;
+        try {
+            text = Files.readString(file).strip();
+        } catch (IOException e) {
+            throw TaskException.unknown("failed to retrieve OCI runtime container pid: " + e.getMessage(), e);
+        }
+        try {
+            int pid = Integer.parseInt(text);
+            if (pid <= 0) throw new NumberFormatException("not positive");
+            return pid;
+        } catch (NumberFormatException e) {
+            throw TaskException.unknown("failed to retrieve OCI runtime container pid: bad pid file " + file + ": \"" + text + "\"", e);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package jrunc.core.task;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import jrunc.proto.runc.Options;
+
+/**
+ * The {@code containerd.runc.v1.Options} a task was created with, and the two bundle files that let the shim's
+ * {@code delete} action find the same runc later: {@code options.json} and {@code runtime} (contract §1.4, §3.3).
+ */
+final class RuncOptions {
+    static final String TYPE_URL = "containerd.runc.v1.Options";
+
+    private final Options options;
+
+    private RuncOptions(Options options) {
+        this.options = options;
+    }
+
+    /**
+     * The runc options in a Create request. A missing Any, or one with no type, means defaults. Another type
+     * (CRI sends {@code runtimeoptions.v1.Options} for runtimes not named {@code io.containerd.runc.v2}) also means
+     * defaults: containerd 1.6's shim would panic on it, which helps nobody.
+     */
+    static RuncOptions from(Any any) throws TaskException {
+        if (any == null || !any.getTypeUrl().endsWith(TYPE_URL)) return new RuncOptions(Options.getDefaultInstance());
+        try {
+            return new RuncOptions(Options.parseFrom(any.getValue()));
+        } catch (InvalidProtocolBufferException e) {
+            throw TaskException.invalidArgument("invalid " + TYPE_URL + ": " + e.getMessage());
+        }
+    }
+
+    static RuncOptions of(Options options) {
+        return new RuncOptions(options);
+    }
+
+    Options proto() {
+        return options;
+    }
+
+    String binaryName() {
+        return options.getBinaryName();
+    }
+
+    String root() {
+        return options.getRoot();
+    }
+
+    boolean systemdCgroup() {
+        return options.getSystemdCgroup();
+    }
+
+    String criuPath() {
+        return options.getCriuPath();
+    }
+
+    /** Writes {@code options.json} and {@code runtime} into the bundle. */
+    void writeTo(Path bundle) throws IOException {
+        Files.write(bundle.resolve("options.json"), json());
+        // an empty file means "runc from PATH"; the delete action fails without the file, so always write it
+        Files.writeString(bundle.resolve("runtime"), options.getBinaryName());
+    }
+
+    /**
+     * Go's {@code json.Marshal} of the Options struct: snake_case names in field order, zero values left out
+     * ({@code omitempty}), so defaults give {@code {}}.
+     */
+    byte[] json() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonGenerator g = JsonFactory.builder().build().createGenerator(out)) {
+            g.writeStartObject();
+            bool(g, "no_pivot_root", options.getNoPivotRoot());
+            bool(g, "no_new_keyring", options.getNoNewKeyring());
+            string(g, "shim_cgroup", options.getShimCgroup());
+            number(g, "io_uid", options.getIoUid());
+            number(g, "io_gid", options.getIoGid());
+            string(g, "binary_name", options.getBinaryName());
+            string(g, "root", options.getRoot());
+            string(g, "criu_path", options.getCriuPath());
+            bool(g, "systemd_cgroup", options.getSystemdCgroup());
+            string(g, "criu_image_path", options.getCriuImagePath());
+            string(g, "criu_work_path", options.getCriuWorkPath());
+            string(g, "task_api_address", options.getTaskApiAddress());
+            number(g, "task_api_version", options.getTaskApiVersion());
+            g.writeEndObject();
+        }
+        return out.toByteArray();
+    }
+
+    private static void bool(JsonGenerator g, String name, boolean value) throws IOException {
+        if (value) g.writeBooleanField(name, true);
+    }
+
+    private static void string(JsonGenerator g, String name, String value) throws IOException {
+        if (!value.isEmpty()) g.writeStringField(name, value);
+    }
+
+    /** uint32 fields: Java reads them as signed ints; print them unsigned as Go does. */
+    private static void number(JsonGenerator g, String name, int value) throws IOException {
+        if (value != 0) g.writeNumberField(name, Integer.toUnsignedLong(value));
+    }
+
+    @Override
+    public String toString() {
+        try {
+            return new String(json(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return options.toString();
+        }
+    }
+}

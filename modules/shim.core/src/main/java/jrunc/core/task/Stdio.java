@@ -1,0 +1,18 @@
+package jrunc.core.task;
+
+/**
+ * The stdio a client asked for in Create or Exec: FIFO paths, {@code file://} or {@code binary://} URIs, or ""
+ * for a stream that is not used (contract §5.4).
+ */
+record Stdio(String stdin, String stdout, String stderr, boolean terminal) {
+    Stdio {
+        stdin = stdin == null ? "" : stdin;
+        stdout = stdout == null ? "" : stdout;
+        stderr = stderr == null ? "" : stderr;
+    }
+
+    /** All three empty: runc's stdio is /dev/null. */
+    boolean isNull() {
+        return stdin.isEmpty() && stdout.isEmpty() && stderr.isEmpty();
+    }
+}

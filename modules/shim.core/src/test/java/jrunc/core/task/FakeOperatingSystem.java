@@ -1,0 +1,258 @@
+package jrunc.core.task;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channel;
+import java.nio.channels.Channels;
+import java.nio.channels.Pipe;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import jrunc.core.spi.ErrnoException;
+import jrunc.core.spi.OperatingSystem;
+import jrunc.core.spi.Reaper;
+
+/**
+ * An {@link OperatingSystem} without a kernel. Pipes are JDK pipes behind a descriptor table with reference counts,
+ * so a child started through the {@link FakeReaper} holds its own references to the fds it was given (as after
+ * dup2), and a pipe reaches EOF only when every holder has closed its write end, as in the kernel. Mounts are
+ * recorded as a stack per target.
+ */
+final class FakeOperatingSystem implements OperatingSystem {
+    static final int SHIM_PID = 4242;
+
+    /** One open file description: its channel and how many fds (ours or a child's) refer to it. */
+    private static final class Description {
+        final Channel channel;
+        int refs = 1;
+
+        Description(Channel channel) {
+            this.channel = channel;
+        }
+    }
+
+    record MountCall(String source, Path target, String type, long flags, String data) {}
+
+    record Signal(int pid, int signal) {}
+
+    final FakeReaper reaper = new FakeReaper(this);
+    final List<MountCall> mounts = Collections.synchronizedList(new ArrayList<>());
+    final List<Path> unmounts = Collections.synchronizedList(new ArrayList<>());
+    final List<Signal> signals = Collections.synchronizedList(new ArrayList<>());
+    final List<int[]> chowns = Collections.synchronizedList(new ArrayList<>());
+    /** kill(2) of these answers ESRCH. */
+    final Set<Integer> gonePids = Collections.synchronizedSet(new HashSet<>());
+    /** mount(2) fails with EINVAL for mounts of this source. */
+    volatile String failMountOfSource;
+    private final Map<Integer, Description> fds = new HashMap<>(); // guarded by this
+    private final Map<Path, Integer> mounted = new HashMap<>(); // guarded by this
+    private int nextFd = 100; // guarded by this
+
+    @Override
+    public int pid() {
+        return SHIM_PID;
+    }
+
+    @Override
+    public int euid() {
+        return 0;
+    }
+
+    @Override
+    public int egid() {
+        return 0;
+    }
+
+    @Override
+    public void becomeChildSubreaper() {}
+
+    @Override
+    public int spawn(jrunc.core.spi.Spawn spawn) throws IOException {
+        return reaper.start(spawn).pid();
+    }
+
+    @Override
+    public Reaper reaper() {
+        return reaper;
+    }
+
+    @Override
+    public void kill(int pid, int signal) throws IOException {
+        signals.add(new Signal(pid, signal));
+        if (gonePids.contains(pid)) throw new ErrnoException("kill", ErrnoException.ESRCH, null);
+    }
+
+    @Override
+    public boolean isAlive(int pid) {
+        return !gonePids.contains(pid);
+    }
+
+    @Override
+    public synchronized int[] pipe() throws IOException {
+        Pipe p = Pipe.open();
+        int r = nextFd++, w = nextFd++;
+        fds.put(r, new Description(p.source()));
+        fds.put(w, new Description(p.sink()));
+        return new int[] {r, w};
+    }
+
+    @Override
+    public int open(Path path, int flags, int mode) throws IOException {
+        throw new ErrnoException("open", ErrnoException.ENXIO, path.toString());
+    }
+
+    @Override
+    public synchronized void close(int fd) {
+        Description d = fds.remove(fd);
+        if (d != null) release(d);
+    }
+
+    /** A child was given these fds: it holds references of its own until it exits. */
+    synchronized List<Object> retain(Map<Integer, Integer> childFds) {
+        List<Object> held = new ArrayList<>();
+        for (int parentFd : childFds.values()) {
+            Description d = fds.get(parentFd);
+            if (d == null) throw new IllegalStateException("spawn with closed fd " + parentFd);
+            d.refs++;
+            held.add(d);
+        }
+        return held;
+    }
+
+    synchronized void releaseAll(List<Object> held) {
+        for (Object d : held) release((Description) d);
+    }
+
+    private void release(Description d) {
+        if (--d.refs > 0) return;
+        try {
+            d.channel.close();
+        } catch (IOException ignored) {
+            // a fake
+        }
+    }
+
+    /** The channel behind an fd, for a fake child to read or write its stdio. */
+    synchronized Channel channel(int fd) {
+        Description d = fds.get(fd);
+        if (d == null) throw new IllegalStateException("fd " + fd + " is not open");
+        return d.channel;
+    }
+
+    synchronized int openFds() {
+        return fds.size();
+    }
+
+    @Override
+    public InputStream inputStream(int fd) {
+        InputStream in = Channels.newInputStream((ReadableByteChannel) channel(fd));
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                return in.read();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                return in.read(b, off, len);
+            }
+
+            @Override
+            public void close() {
+                FakeOperatingSystem.this.close(fd);
+            }
+        };
+    }
+
+    @Override
+    public OutputStream outputStream(int fd) {
+        OutputStream out = Channels.newOutputStream((WritableByteChannel) channel(fd));
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                out.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() {
+                FakeOperatingSystem.this.close(fd);
+            }
+        };
+    }
+
+    @Override
+    public void redirectStderr(int fd) {}
+
+    @Override
+    public void mkfifo(Path path, int mode) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void fchown(int fd, int uid, int gid) {
+        chowns.add(new int[] {fd, uid, gid});
+    }
+
+    @Override
+    public int listenUnix(Path path) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public ServerSocketChannel inheritedListener(int fd) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public synchronized void mount(String source, Path target, String fsType, long flags, String data) throws IOException {
+        if (source.equals(failMountOfSource)) throw new ErrnoException("mount", ErrnoException.EINVAL, source);
+        mounts.add(new MountCall(source, target, fsType, flags, data));
+        if (!source.isEmpty()) mounted.merge(target, 1, Integer::sum);
+    }
+
+    @Override
+    public synchronized void unmount(Path target, int flags) throws IOException {
+        Integer depth = mounted.get(target);
+        if (depth == null) throw new ErrnoException("umount2", ErrnoException.EINVAL, target.toString());
+        unmounts.add(target);
+        if (depth == 1) mounted.remove(target);
+        else mounted.put(target, depth - 1);
+    }
+
+    synchronized int mountDepth(Path target) {
+        return mounted.getOrDefault(target, 0);
+    }
+
+    @Override
+    public String mountInfo() {
+        return "";
+    }
+
+    @Override
+    public int oomScoreAdj(int pid) {
+        return 0;
+    }
+
+    @Override
+    public void setOomScoreAdj(int pid, int score) {}
+
+    @Override
+    public void joinCgroup(int pid, String cgroupPath) {}
+
+    @Override
+    public void createSchedCoreCookie(int pgid) {}
+}

@@ -1,0 +1,126 @@
+package jrunc.core.task;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntConsumer;
+import jrunc.core.spi.Spawn;
+
+/**
+ * runc as the {@link FakeReaper} plays it: recognises the command after go-runc's global flags, writes pid files,
+ * prints {@code ps} output, logs an error to {@code log.json} and exits 1 for commands told to fail.
+ * Container processes get pids of their own and only exit when a test says so (or a hook does).
+ */
+final class FakeRunc implements FakeReaper.Script {
+    private final FakeOperatingSystem os;
+    /** command → message runc logs at error level before exiting 1. */
+    final Map<String, String> failures = new ConcurrentHashMap<>();
+    /** Pids of the container processes made by create/exec, in order. */
+    final List<Integer> containerPids = Collections.synchronizedList(new ArrayList<>());
+    /** Exec specs as runc read them from {@code --process}. */
+    final List<String> execSpecs = Collections.synchronizedList(new ArrayList<>());
+    /** What the next create/exec's process writes to its stdout and stderr (null: nothing). */
+    volatile String processStdout, processStderr;
+    /** Runs with the new process's pid while runc create/exec is still running (e.g. to make it die at once). */
+    volatile IntConsumer onProcessMade = pid -> {};
+    /** Runs with the init's pid while runc start is still running. */
+    volatile IntConsumer onStart = pid -> {};
+    volatile List<Integer> psPids = List.of();
+    volatile byte[] updateStdin;
+
+    FakeRunc(FakeOperatingSystem os) {
+        this.os = os;
+    }
+
+    static String commandOf(List<String> argv) {
+        for (int i = 1; i < argv.size(); i++) {
+            switch (argv.get(i)) {
+                case "--root", "--log", "--log-format", "--criu" -> i++;
+                case "--systemd-cgroup" -> {}
+                default -> {
+                    return argv.get(i);
+                }
+            }
+        }
+        return "";
+    }
+
+    private static String argAfter(List<String> argv, String flag) {
+        return argv.get(argv.indexOf(flag) + 1);
+    }
+
+    @Override
+    public void run(Spawn spawn, int pid) throws IOException {
+        List<String> argv = spawn.argv();
+        String command = commandOf(argv);
+        String failure = failures.get(command);
+        if (failure != null) {
+            String line = "{\"level\":\"error\",\"msg\":\"" + failure.replace("\"", "\\\"") + "\",\"time\":\"2024-01-01T00:00:00Z\"}\n";
+            Files.writeString(Path.of(argAfter(argv, "--log")), line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            os.reaper.exit(pid, 1);
+            return;
+        }
+        switch (command) {
+            case "create", "exec" -> {
+                if (command.equals("exec")) execSpecs.add(Files.readString(Path.of(argAfter(argv, "--process"))));
+                int processPid = os.reaper.allocatePid();
+                containerPids.add(processPid);
+                write(spawn, 1, processStdout);
+                write(spawn, 2, processStderr);
+                Files.writeString(Path.of(argAfter(argv, "--pid-file")), Integer.toString(processPid));
+                onProcessMade.accept(processPid);
+                os.reaper.exit(pid, 0);
+            }
+            case "start" -> {
+                if (!containerPids.isEmpty()) onStart.accept(containerPids.getFirst());
+                os.reaper.exit(pid, 0);
+            }
+            case "ps" -> {
+                write(spawn, 1, psPids.toString().replace(" ", ""));
+                os.reaper.exit(pid, 0);
+            }
+            case "update" -> {
+                // runc reads stdin after the shim has started it: read on a thread, then exit
+                ReadableByteChannel stdin = (ReadableByteChannel) os.channel(spawn.fds().get(0));
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        updateStdin = Channels.newInputStream(stdin).readAllBytes();
+                    } catch (IOException e) {
+                        updateStdin = new byte[0];
+                    }
+                    os.reaper.exit(pid, 0);
+                });
+            }
+            default -> os.reaper.exit(pid, 0);
+        }
+    }
+
+    private void write(Spawn spawn, int childFd, String text) throws IOException {
+        Integer fd = spawn.fds().get(childFd);
+        if (text == null || fd == null) return;
+        WritableByteChannel ch = (WritableByteChannel) os.channel(fd);
+        ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+        while (b.hasRemaining()) ch.write(b);
+    }
+
+    /** Argument lists of the runc commands run so far. */
+    List<List<String>> commands() {
+        return os.reaper.argvs().stream().filter(a -> a.getFirst().equals("runc")).toList();
+    }
+
+    boolean ran(String... commandTail) {
+        List<String> tail = List.of(commandTail);
+        return commands().stream().anyMatch(a -> a.size() >= tail.size() && a.subList(a.size() - tail.size(), a.size()).equals(tail));
+    }
+}

@@ -1,0 +1,130 @@
+package jrunc.core.task;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import jrunc.proto.runc.Options;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** argv exactly as go-runc v1.0.0 builds it, and how failures read. */
+class RuncTest {
+    private static final List<String> GLOBAL = List.of("runc", "--root", "/run/containerd/runc/default",
+            "--log", "/b/log.json", "--log-format", "json");
+
+    @TempDir
+    Path dir;
+    FakeOperatingSystem os;
+    FakeRunc script;
+
+    @BeforeEach
+    void setUp() {
+        os = new FakeOperatingSystem();
+        script = new FakeRunc(os);
+        os.reaper.script(script);
+    }
+
+    private Runc runc(Path bundle) {
+        return new Runc(os, "", Path.of("/run/containerd/runc/default"), bundle.resolve("log.json"), false, "", dir);
+    }
+
+    private static List<String> global(String... tail) {
+        List<String> argv = new ArrayList<>(GLOBAL);
+        argv.addAll(List.of(tail));
+        return argv;
+    }
+
+    @Test
+    void createArgv() {
+        Path b = Path.of("/b");
+        assertEquals(global("create", "--bundle", "/b", "--pid-file", "/b/init.pid", "c1"), runc(b).createCommand("c1", b, false, false));
+        assertEquals(global("create", "--bundle", "/b", "--pid-file", "/b/init.pid", "--no-pivot", "--no-new-keyring", "c1"),
+                runc(b).createCommand("c1", b, true, true));
+    }
+
+    @Test
+    void execKillDeleteArgv() {
+        Runc r = runc(Path.of("/b"));
+        assertEquals(global("exec", "--process", "/tmp/runc-process1", "--detach", "--pid-file", "/b/e1.pid", "c1"),
+                r.execCommand("c1", Path.of("/tmp/runc-process1"), Path.of("/b/e1.pid")));
+        assertEquals(global("kill", "c1", "15"), r.killCommand("c1", 15, false));
+        assertEquals(global("kill", "--all", "c1", "9"), r.killCommand("c1", 9, true));
+        assertEquals(global("delete", "c1"), r.deleteCommand("c1", false));
+        assertEquals(global("delete", "--force", "c1"), r.deleteCommand("c1", true));
+    }
+
+    @Test
+    void criuComesBeforeSystemdCgroupAsInGoRunc() {
+        Runc r = new Runc(os, "/opt/runc", Path.of("/r/ns"), Path.of("/b/log.json"), true, "/usr/sbin/criu", dir);
+        assertEquals(List.of("/opt/runc", "--root", "/r/ns", "--log", "/b/log.json", "--log-format", "json",
+                "--criu", "/usr/sbin/criu", "--systemd-cgroup", "start", "c1"), r.command("start", "c1"));
+    }
+
+    @Test
+    void rootIsTheOptionsRootPlusTheNamespace() {
+        Runc defaults = Runc.forContainer(os, RuncOptions.of(Options.getDefaultInstance()), "k8s.io", Path.of("/b"), dir);
+        assertEquals(List.of("runc", "--root", "/run/containerd/runc/k8s.io", "--log", "/b/log.json", "--log-format", "json", "pause", "c1"),
+                defaults.command("pause", "c1"));
+        Runc custom = Runc.forContainer(os, RuncOptions.of(Options.newBuilder().setRoot("/alt").setBinaryName("crun").setSystemdCgroup(true).build()),
+                "default", Path.of("/b"), dir);
+        assertEquals(List.of("crun", "--root", "/alt/default", "--log", "/b/log.json", "--log-format", "json", "--systemd-cgroup", "pause", "c1"),
+                custom.command("pause", "c1"));
+    }
+
+    @Test
+    void failureQuotesTheLastErrorThisCallLogged() throws Exception {
+        Files.writeString(dir.resolve("log.json"), "{\"level\":\"error\",\"msg\":\"an older failure\",\"time\":\"t\"}\n");
+        script.failures.put("start", "cannot start a container that has stopped");
+        RuncException e = assertThrows(RuncException.class, () -> runc(dir).start("c1"));
+        assertEquals("cannot start a container that has stopped", e.getMessage());
+        assertEquals("OCI runtime start failed: cannot start a container that has stopped", e.runtimeError("OCI runtime start failed").getMessage());
+    }
+
+    @Test
+    void failureWithoutALogQuotesRuncsOutput() {
+        os.reaper.script((spawn, pid) -> {
+            java.nio.channels.WritableByteChannel out = (java.nio.channels.WritableByteChannel) os.channel(spawn.fds().get(2));
+            out.write(java.nio.ByteBuffer.wrap("flag provided but not defined: -bogus\n".getBytes()));
+            os.reaper.exit(pid, 1);
+        });
+        RuncException e = assertThrows(RuncException.class, () -> runc(dir).pause("c1"));
+        assertEquals("exit status 1: flag provided but not defined: -bogus", e.getMessage());
+    }
+
+    @Test
+    void deleteOfAContainerThatDoesNotExistSucceeds() throws Exception {
+        script.failures.put("delete", "container c1 does not exist");
+        runc(dir).delete("c1", true);
+        script.failures.put("delete", "permission denied");
+        assertThrows(RuncException.class, () -> runc(dir).delete("c1", true));
+    }
+
+    @Test
+    void psParsesTheJsonPidList() throws Exception {
+        script.psPids = List.of(12, 34);
+        assertEquals(List.of(12, 34), runc(dir).ps("c1"));
+        assertEquals(List.of(), PidList.parse("null".getBytes()));
+    }
+
+    @Test
+    void execSpecGoesThroughATempFileThatIsRemoved() throws Exception {
+        runc(dir).exec("c1", "{\"args\":[\"true\"]}".getBytes(), dir.resolve("e1.pid"), java.util.Map.of());
+        assertEquals(List.of("{\"args\":[\"true\"]}"), script.execSpecs);
+        try (var files = Files.list(dir)) {
+            assertTrue(files.noneMatch(p -> p.getFileName().toString().startsWith("runc-process")));
+        }
+    }
+
+    @Test
+    void noDescriptorLeaksAfterACommand() throws Exception {
+        runc(dir).start("c1");
+        script.psPids = List.of(1);
+        runc(dir).ps("c1");
+        runc(dir).update("c1", "{}".getBytes());
+        assertEquals(0, os.openFds());
+    }
+}
