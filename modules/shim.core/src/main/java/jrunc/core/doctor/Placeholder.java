@@ -1,1 +1,0 @@
-package jrunc.core.doctor; /** Placeholder so the package exists; replaced by real code. */ final class Placeholder { private Placeholder() {} }

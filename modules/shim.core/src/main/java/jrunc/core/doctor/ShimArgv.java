@@ -1,0 +1,70 @@
+package jrunc.core.doctor;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Recognises a shim daemon by its argv: {@code containerd-shim-runc-v2 -namespace ns -id id -address sock} as
+ * {@code start} spawns it (contract §1.2, §6.4), ours included (its argv[0] is the JVM). The daemon is the one
+ * with no action word; {@code start} and {@code delete} runs are short-lived and not daemons.
+ *
+ * @param namespace the {@code -namespace} value
+ * @param id        the {@code -id} value: the task whose {@code start} spawned the daemon
+ * @param address   containerd's {@code -address} (its gRPC socket), the first part of the socket hash
+ */
+public record ShimArgv(String namespace, String id, String address) {
+
+    // Go's flag package: these take no value. Anything else starting with '-' takes one unless written -f=v.
+    private static final Set<String> BOOL_FLAGS = Set.of("debug", "v", "version", "info");
+    private static final Set<String> ACTIONS = Set.of("start", "delete");
+
+    /** The shim daemon this argv belongs to, or null when it is not one. */
+    public static ShimArgv parse(List<String> argv) {
+        if (argv.isEmpty()) return null;
+        String prog = argv.getFirst();
+        boolean goShim = prog.substring(prog.lastIndexOf('/') + 1).startsWith("containerd-shim-");
+        int from = goShim ? 1 : firstIndexOfNamespace(argv);
+        if (from < 0) return null;
+        String ns = null, id = null, address = null;
+        for (int i = from; i < argv.size(); i++) {
+            String a = argv.get(i);
+            if (!a.startsWith("-") || a.equals("-") || a.equals("--")) {
+                // Go's flag parsing stops at the first non-flag: that is the action word, if any.
+                if (ACTIONS.contains(a)) return null;
+                break;
+            }
+            String name = a.replaceFirst("^--?", "");
+            String value;
+            int eq = name.indexOf('=');
+            if (eq >= 0) {
+                value = name.substring(eq + 1);
+                name = name.substring(0, eq);
+            } else if (BOOL_FLAGS.contains(name)) {
+                continue;
+            } else {
+                value = i + 1 < argv.size() ? argv.get(++i) : null;
+            }
+            switch (name) {
+                case "namespace" -> ns = value;
+                case "id" -> id = value;
+                case "address" -> address = value;
+                default -> { }
+            }
+        }
+        return ns != null && id != null && address != null ? new ShimArgv(ns, id, address) : null;
+    }
+
+    private static int firstIndexOfNamespace(List<String> argv) {
+        for (int i = 1; i < argv.size(); i++) {
+            String a = argv.get(i);
+            if (a.equals("-namespace") || a.equals("--namespace") || a.startsWith("-namespace=")
+                    || a.startsWith("--namespace=")) return i;
+        }
+        return -1;
+    }
+
+    /** The socket this daemon would listen on when its group key is its own id (the common, ungrouped case). */
+    public String ungroupedSocketHash() {
+        return SocketHash.hash(address, namespace, id);
+    }
+}

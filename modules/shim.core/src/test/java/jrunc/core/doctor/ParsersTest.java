@@ -1,0 +1,109 @@
+package jrunc.core.doctor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ParsersTest {
+
+    private static String resource(String name) throws IOException {
+        try (InputStream in = ParsersTest.class.getResourceAsStream("/doctor/" + name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void socketHashMatchesTheContractsWorkedExample() {
+        assertEquals("12117510a54ae87cb9f59e68c4b6897783ff70cec968b5b5967a0a0cd503057e",
+                SocketHash.hash("/run/containerd/containerd.sock", "default", "demo"));
+    }
+
+    @Test
+    void socketHashCleansThePathAsGoFilepathJoinDoes() {
+        assertEquals(SocketHash.hash("/run/containerd/containerd.sock", "default", "demo"),
+                SocketHash.hash("/run/containerd//containerd.sock/", "default", "demo"));
+    }
+
+    @Test
+    void addressNamesItsSocketFile() {
+        assertEquals(Path.of("/run/containerd/s/abc"), SocketHash.socketPath("unix:///run/containerd/s/abc"));
+        assertNull(SocketHash.socketPath("\0/containerd-shim/x.sock"));
+    }
+
+    @Test
+    void mountinfoKeepsOnlyMountsUnderTheStateDirAndUnescapesPaths() throws IOException {
+        Path state = Path.of("/run/containerd");
+        List<NodeSnapshot.Mount> mounts = MountInfo.parse(resource("mountinfo.txt"), state);
+        assertEquals(3, mounts.size());
+        NodeSnapshot.Mount first = mounts.getFirst();
+        assertEquals("overlay", first.fsType());
+        assertEquals(Path.of("/run/containerd/io.containerd.runtime.v2.task/default/db/rootfs"), first.mountPoint());
+        assertEquals(Path.of("/run/containerd/io.containerd.runtime.v2.task/default/with space/rootfs"),
+                mounts.get(2).mountPoint());
+    }
+
+    @Test
+    void mountsUnderADirectoryComeDeepestFirst() throws IOException {
+        Path bundle = Path.of("/run/containerd/io.containerd.runtime.v2.task/default/db");
+        List<NodeSnapshot.Mount> under = MountInfo.under(MountInfo.parse(resource("mountinfo.txt"), null), bundle);
+        assertEquals(List.of(bundle.resolve("rootfs/proc"), bundle.resolve("rootfs")),
+                under.stream().map(NodeSnapshot.Mount::mountPoint).toList());
+    }
+
+    @Test
+    void statStartTimeIsField22EvenWhenCommHoldsParenthesesAndSpaces() {
+        String stat = "4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 150 0 0 0 0 0 0 0 20 0 1 0 987654 "
+                      + "5713920 196 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0";
+        assertEquals(new ProcStat(1, 987654), ProcStat.parse(stat));
+    }
+
+    @Test
+    void goShimDaemonIsRecognisedButItsStartAndDeleteRunsAreNot() {
+        assertEquals(new ShimArgv("default", "demo", "/run/containerd/containerd.sock"),
+                ShimArgv.parse(List.of("/usr/bin/containerd-shim-runc-v2", "-namespace", "default", "-id", "demo",
+                        "-address", "/run/containerd/containerd.sock")));
+        assertNull(ShimArgv.parse(List.of("/usr/bin/containerd-shim-runc-v2", "-namespace", "default", "-address",
+                "/run/containerd/containerd.sock", "-publish-binary", "/usr/bin/containerd", "-id", "demo", "start")));
+        assertNull(ShimArgv.parse(List.of("/usr/bin/containerd-shim-runc-v2", "-namespace", "default", "-id=demo",
+                "-address=/c.sock", "-debug", "delete")));
+    }
+
+    @Test
+    void javaShimDaemonIsRecognisedAfterTheJvmOptions() {
+        assertEquals(new ShimArgv("k8s.io", "abc", "/c.sock"),
+                ShimArgv.parse(List.of("/opt/jrunc/bin/java", "-Xshare:auto", "-m", "shim.cli/jrunc.cli.ShimMain",
+                        "-namespace=k8s.io", "-debug", "-id", "abc", "-address", "/c.sock")));
+        assertNull(ShimArgv.parse(List.of("/usr/bin/sleep", "100")));
+    }
+
+    @Test
+    void configGivesGroupAnnotationFirstThenSandboxIdAndCgroupsPath() throws IOException {
+        assertEquals(new SpecFields.Config("g1", "/default/x"), SpecFields.config("""
+                {"ociVersion":"1.0.2","process":{"args":["sh"]},"annotations":{
+                "io.kubernetes.cri.sandbox-id":"pod","io.containerd.runc.v2.group":"g1"},
+                "linux":{"namespaces":[{"type":"pid"}],"cgroupsPath":"/default/x"}}"""));
+        assertEquals(new SpecFields.Config("pod", null),
+                SpecFields.config("{\"annotations\":{\"io.kubernetes.cri.sandbox-id\":\"pod\"}}"));
+        assertEquals(new SpecFields.Config(null, null), SpecFields.config("{}"));
+    }
+
+    @Test
+    void runcStateGivesInitPidAndStartTime() throws IOException {
+        assertEquals(new SpecFields.RuncInit(4242, 987654), SpecFields.runcState("""
+                {"id":"x","init_process_pid":4242,"init_process_start":987654,"created":"2025-01-01T00:00:00Z",
+                "config":{"rootfs":"/r","labels":["bundle=/b"]},"cgroup_paths":{"":"/sys/fs/cgroup/default/x"}}"""));
+    }
+
+    @Test
+    void systemdCgroupsPathBecomesItsScopeUnderTheSliceTree() {
+        assertEquals("/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice/cri-containerd-abc.scope",
+                ContainerMatch.cgroupOf("kubepods-besteffort-pod1.slice:cri-containerd:abc"));
+        assertEquals("/default/x", ContainerMatch.cgroupOf("/default/x"));
+    }
+}
