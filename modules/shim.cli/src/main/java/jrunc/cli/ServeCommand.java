@@ -1,7 +1,5 @@
 package jrunc.cli;
 
-import com.google.protobuf.Empty;
-import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.StandardProtocolFamily;
@@ -10,18 +8,19 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import jdk.net.UnixDomainPrincipal;
 import jrunc.core.manager.BundleFiles;
 import jrunc.core.manager.ShimFlags;
 import jrunc.core.manager.SocketAddress;
 import jrunc.core.spi.OperatingSystem;
+import jrunc.core.events.EventPublisher;
+import jrunc.core.events.RemoteEventPublisher;
+import jrunc.core.task.TaskHandlers;
+import jrunc.core.task.TaskService;
 import jrunc.core.ttrpc.ServiceRegistry;
-import jrunc.core.ttrpc.TtrpcException;
 import jrunc.core.ttrpc.TtrpcServer;
-import jrunc.proto.task.ConnectRequest;
-import jrunc.proto.task.ConnectResponse;
-import jrunc.proto.task.ShutdownRequest;
 
 /**
  * Serve mode: the long-lived daemon {@code start} spawned (contract §1.10). It serves the Task API on the socket it
@@ -29,7 +28,8 @@ import jrunc.proto.task.ShutdownRequest;
  * exits on {@code Shutdown} once it serves no task, or on SIGTERM, removing its socket on the way out.
  */
 final class ServeCommand {
-    static final String TASK_SERVICE = "containerd.task.v2.Task";
+    /** The runc shim waits up to 5 s for its publisher to drain at exit. */
+    private static final Duration PUBLISHER_DRAIN = Duration.ofSeconds(5);
     private static final System.Logger LOG = System.getLogger("jrunc.shim");
     private static final int LISTENER_FD = 3;
 
@@ -47,12 +47,19 @@ final class ServeCommand {
         redirectLogToFifo(os, bundle);
         Path socket;
         TtrpcServer server;
+        EventPublisher publisher;
+        TaskService tasks;
         try {
             os.becomeChildSubreaper();
             socket = socketPath(bundle);
             ServerSocketChannel listener = flags.socket().isEmpty() ? os.inheritedListener(LISTENER_FD) : bind(socket);
+            publisher = eventPublisher();
+            EventPublisher events = publisher;
+            String namespace = flags.namespace();
+            tasks = new TaskService(os, (topic, event) -> events.publish(namespace, topic, event), namespace,
+                    shutdown::countDown);
             ServiceRegistry registry = new ServiceRegistry();
-            registerShimMethods(registry, os);
+            TaskHandlers.register(registry, tasks);
             server = new TtrpcServer(listener, registry, samePrincipalAs(Path.of("/proc/self"))).start();
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.ERROR, "shim failed to start serving", e);
@@ -66,35 +73,34 @@ final class ServeCommand {
             Thread.currentThread().interrupt();
         }
         LOG.log(Level.INFO, "shim shutting down");
+        // The order of the Go shim's exit (contract §1.10): socket first, so a new start for this group binds afresh.
         removeSocket(socket);
         server.close();
+        tasks.close();
+        publisher.close(PUBLISHER_DRAIN);
         return 0;
     }
 
-    /** Connect and Shutdown: what a shim answers before it has any task (the Task methods come with the Task service). */
-    private void registerShimMethods(ServiceRegistry registry, OperatingSystem os) {
-        int pid = os.pid();
-        registry.register(TASK_SERVICE, "Connect", (ctx, payload) -> {
-            parse(() -> ConnectRequest.parseFrom(payload));
-            return ConnectResponse.newBuilder().setShimPid(pid).build().toByteArray();
-        });
-        registry.register(TASK_SERVICE, "Shutdown", (ctx, payload) -> {
-            parse(() -> ShutdownRequest.parseFrom(payload));
-            shutdown.countDown();
-            return Empty.getDefaultInstance().toByteArray();
-        });
-    }
+    /**
+     * Events go to containerd's ttrpc socket ({@code $TTRPC_ADDRESS}, set by containerd on start). Without it (a shim
+     * run by hand) events are logged and dropped.
+     */
+    private static EventPublisher eventPublisher() {
+        String address = System.getenv("TTRPC_ADDRESS");
+        if (address == null || address.isEmpty()) {
+            LOG.log(Level.WARNING, "TTRPC_ADDRESS is not set: task events will not reach containerd");
+            return new EventPublisher() {
+                @Override
+                public void publish(String namespace, String topic, com.google.protobuf.Message event) {
+                    LOG.log(Level.DEBUG, "event {0} dropped (no TTRPC_ADDRESS)", topic);
+                }
 
-    interface Parser<T> {
-        T parse() throws InvalidProtocolBufferException;
-    }
-
-    static <T> T parse(Parser<T> parser) throws TtrpcException {
-        try {
-            return parser.parse();
-        } catch (InvalidProtocolBufferException e) {
-            throw TtrpcException.invalidArgument("cannot decode request: " + e.getMessage());
+                @Override
+                public void close(Duration drain) {}
+            };
         }
+        return new RemoteEventPublisher(Path.of(address.startsWith(SocketAddress.UNIX_PREFIX)
+                ? address.substring(SocketAddress.UNIX_PREFIX.length()) : address));
     }
 
     /**
