@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,14 +45,14 @@ class PrivateContainerdIT {
         assertFalse(Files.exists(socket), "shim socket left behind: " + socket);
         assertFalse(ProcessHandle.of(shimPid).map(ProcessHandle::isAlive).orElse(false), "shim left running");
         assertFalse(Files.exists(Path.of("/run/containerd/runc", namespace)), "runc state left behind");
-        assertEquals(java.util.List.of(), LeftoverSweep.mountsUnder(dir), "mounts left behind");
+        assertEquals(List.of(), LeftoverSweep.mountsUnder(dir), "mounts left behind");
         assertFalse(Files.exists(dir), "private containerd directory left behind: " + dir);
     }
 
     /** The shim whose {@code -address} is this containerd's socket; there is exactly one in this test. */
     private static long shimPid(String address) {
         return ProcessHandle.allProcesses()
-                .filter(p -> p.info().arguments().map(args -> java.util.Arrays.asList(args).contains(address))
+                .filter(p -> p.info().arguments().map(args -> Arrays.asList(args).contains(address))
                         .orElse(false))
                 .filter(p -> p.info().command().map(c -> c.contains("containerd-shim")).orElse(false))
                 .mapToLong(ProcessHandle::pid)
