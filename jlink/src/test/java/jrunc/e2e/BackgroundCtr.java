@@ -1,6 +1,7 @@
 package jrunc.e2e;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
@@ -26,7 +27,7 @@ public final class BackgroundCtr implements AutoCloseable {
         this.command = List.copyOf(command);
         try {
             this.process = new ProcessBuilder(command)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectErrorStream(true)
                     .start();
         } catch (IOException e) {

@@ -52,6 +52,22 @@ abstract class BaselineShimTests {
                 "container still listed after container rm");
     }
 
+    /** containerd finds a running shim again from the bundle's address file after it restarts (contract §6.3). */
+    @Test
+    void runningTaskIsFoundAgainAfterContainerdCrashesAndRestarts(Ctr ctr) {
+        ctr.runDetached("survivor", "sleep", "600").requireSuccess();
+        long pid = ctr.awaitTaskStatus("survivor", "RUNNING", STATE_TIMEOUT).pid();
+
+        ctr.containerd().kill9();
+        ctr.containerd().restart();
+
+        Ctr.Task reloaded = ctr.awaitTaskStatus("survivor", "RUNNING", STATE_TIMEOUT);
+        assertEquals(pid, reloaded.pid(), "the reloaded task is a different process");
+        ctr.ctr("task", "kill", "-s", "KILL", "survivor").requireSuccess();
+        ctr.awaitTaskStatus("survivor", "STOPPED", STATE_TIMEOUT);
+        ctr.ctr("task", "rm", "survivor").requireSuccess();
+    }
+
     @Test
     void eventsFollowTheTaskFromCreateToDelete(Ctr ctr) {
         try (BackgroundCtr events = ctr.events()) {

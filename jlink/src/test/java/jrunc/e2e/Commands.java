@@ -1,5 +1,6 @@
 package jrunc.e2e;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -19,7 +20,7 @@ final class Commands {
     static CtrResult run(List<String> command, Duration timeout) {
         ProcessBuilder builder = new ProcessBuilder(command)
                 // ctr hands its own stdin to the container; an open pipe would keep `cat` and friends waiting.
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Process process;
         try {
             process = builder.start();

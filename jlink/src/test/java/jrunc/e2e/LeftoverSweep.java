@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -141,7 +142,7 @@ final class LeftoverSweep {
                 }
                 System.err.println("[e2e] killing leftover shim " + process.pid() + " " + argv);
                 process.destroyForcibly();
-                process.onExit().orTimeout(5, java.util.concurrent.TimeUnit.SECONDS).exceptionally(e -> null).join();
+                process.onExit().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
             }
         }
     }

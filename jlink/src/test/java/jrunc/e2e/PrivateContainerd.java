@@ -1,10 +1,12 @@
 package jrunc.e2e;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -151,7 +153,7 @@ public final class PrivateContainerd implements AutoCloseable {
         if (keepLogAs != null) {
             try {
                 Files.createDirectories(keepLogAs.getParent());
-                Files.copy(config.log(), keepLogAs, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(config.log(), keepLogAs, StandardCopyOption.REPLACE_EXISTING);
             } catch (IOException e) {
                 System.err.println("[e2e] cannot keep containerd's log as " + keepLogAs + ": " + e);
             }
@@ -168,7 +170,7 @@ public final class PrivateContainerd implements AutoCloseable {
         try {
             Files.createDirectories(config.log().getParent());
             daemon = new ProcessBuilder(CONTAINERD.toString(), "--config", config.file().toString())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(config.log().toFile()))
                     .start();

@@ -80,6 +80,11 @@ public final class PrivateContainerdExtension implements ExecutionCondition, Bef
     @Override
     public void beforeEach(ExtensionContext context) {
         PrivateContainerd containerd = containerd(context);
+        if (!containerd.isRunning()) {
+            // An earlier crash test left it down; the next test deserves a working containerd, not that failure.
+            System.err.println("[e2e] containerd was left stopped by an earlier test; restarting it");
+            containerd.restart();
+        }
         String namespace = uniqueNamespace(context);
         BusyboxImage.importInto(containerd, namespace);
         context.getStore(STORE).put(CTR, new Ctr(containerd, namespace, shim(context)));

@@ -2,6 +2,7 @@ package jrunc.e2e;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Just enough of a POSIX ustar writer for image layers and OCI archives: directories, regular files and
@@ -51,7 +52,7 @@ final class TarWriter {
         put(header, 265, 32, "root");
         put(header, 297, 32, "root");
         // The checksum is computed with its own field read as eight spaces.
-        java.util.Arrays.fill(header, 148, 156, (byte) ' ');
+        Arrays.fill(header, 148, 156, (byte) ' ');
         long sum = 0;
         for (byte b : header) {
             sum += b & 0xff;
