@@ -40,8 +40,8 @@ done
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "bench: --runs needs a positive number" >&2; exit 2; }
 [ "$(id -u)" -eq 0 ] || { echo "bench: must run as root (containerd, runc, cgroups)" >&2; exit 1; }
 
-# shellcheck source=bench-containerd.sh
-. "$ROOT/scripts/bench-containerd.sh"
+# shellcheck source=containerd-lib.sh
+. "$ROOT/scripts/containerd-lib.sh"
 
 log() { printf '[bench] %s\n' "$*" >&2; }
 

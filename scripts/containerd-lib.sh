@@ -1,4 +1,4 @@
-# Sourced by bench.sh: a private containerd and a busybox OCI image, as shell functions.
+# Sourced by bench.sh and demo.sh: a private containerd and a busybox OCI image, as shell functions.
 # The same recipe as the Java e2e harness (jlink/src/test/java/jrunc/e2e/{ContainerdConfig,PrivateContainerd,
 # LeftoverSweep,BusyboxImage}.java); keep the two in step.
 
