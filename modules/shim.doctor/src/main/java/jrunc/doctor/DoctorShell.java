@@ -35,7 +35,7 @@ final class DoctorShell {
                     .variable(LineReader.HISTORY_FILE, Path.of(System.getProperty("user.home"), ".shim-doctor_history"))
                     .build();
             PrintWriter out = terminal.writer();
-            Env env = new Env(out, out, true, q -> DoctorMain.yes(reader.readLine(q)), base.stop(), base.unmount(),
+            Env env = new Env(out, out, true, q -> DoctorMain.yes(reader.readLine(q)), base.stop(), base.os(),
                     base.proc(), base.lastIds());
             out.println("shim-doctor " + DoctorCommand.VERSION + ": scan, show ID, clean, help, exit (tab completes)");
             while (true) {

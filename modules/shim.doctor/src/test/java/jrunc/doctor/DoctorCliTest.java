@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 import jrunc.core.doctor.NodeSnapshot;
 import jrunc.core.doctor.SocketHash;
 import jrunc.core.manager.StopResult;
+import jrunc.core.spi.OperatingSystem;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -67,7 +68,7 @@ class DoctorCliTest {
                     stopped.add(ns + "/" + id);
                     return new StopResult(0, 137, Instant.now(), List.of());
                 },
-                (target, flags) -> { throw new AssertionError("no mounts in this node"); }, Path.of("/proc"), null);
+                OperatingSystem.load(), Path.of("/proc"), null);
         List<String> argv = new ArrayList<>(List.of(args));
         argv.addAll(List.of("--state", state.toString(), "--socket-dir", sockets.toString(), "--runc-root",
                 runc.toString(), "--lock", tmp.resolve("lock").toString()));
