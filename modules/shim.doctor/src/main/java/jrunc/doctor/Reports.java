@@ -117,12 +117,16 @@ final class Reports {
     }
 
     static void printJson(PrintWriter out, ObjectNode doc) {
+        out.println(toJson(doc));
+        out.flush();
+    }
+
+    static String toJson(ObjectNode doc) {
         try {
-            out.println(JSON.writeValueAsString(doc));
+            return JSON.writeValueAsString(doc);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a JSON tree always serialises", e);
         }
-        out.flush();
     }
 
     // --- tables -------------------------------------------------------------------------------------------------

@@ -217,4 +217,71 @@ class DoctorCliTest {
         assertEquals(0, run(false, "--version"));
         assertTrue(out.toString().startsWith("shim-doctor "), out.toString());
     }
+
+    @Test
+    void collectWritesEachLeftoversFilesAndAManifestAndChangesNothing() throws Exception {
+        Path dead = task("dead", false);
+        Files.writeString(dead.resolve("init.pid"), "999999999");
+        Files.writeString(dead.resolve("log.json"), "{\"level\":\"error\",\"msg\":\"old\"}\n".repeat(5000)
+                                                   + "{\"level\":\"error\",\"msg\":\"the last words\"}\n");
+        task("alive", true);
+        List<Path> before = tree();
+        Path out = tmp.resolve("evidence.tar.gz");
+
+        assertEquals(1, run(false, "collect", "--out", out.toString()), err.toString());
+
+        List<Path> after = new ArrayList<>(tree());
+        after.remove(out);
+        assertEquals(before, after, "collect changes nothing but writes its file");
+        List<String> names = tar("-tzf", out.toString()).lines().toList();
+        String base = CollectCommand.ROOT + "default/dead/bundle/";
+        assertTrue(names.containsAll(List.of(CollectCommand.ROOT + "manifest.json", base + "address",
+                base + "config.json", base + "init.pid", base + "log.json",
+                CollectCommand.ROOT + "default/dead/mountinfo.txt")), names.toString());
+        assertTrue(names.stream().noneMatch(n -> n.contains("/alive/")), "a live bundle is nobody's evidence: " + names);
+        String log = tar("-xzOf", out.toString(), base + "log.json");
+        assertTrue(log.endsWith("the last words\"}\n"), "log.json keeps its tail");
+        assertTrue(log.length() <= 64 * 1024);
+        JsonNode manifest = new ObjectMapper().readTree(tar("-xzOf", out.toString(), CollectCommand.ROOT + "manifest.json"));
+        assertEquals("collect", manifest.path("command").asText());
+        // dead-shim-bundle, stale-init-pid, orphaned-socket: what a scan reports
+        assertEquals(3, manifest.path("findings").size(), manifest.toString());
+        boolean logCut = false;
+        for (JsonNode f : manifest.path("files")) {
+            if (f.path("name").asText().endsWith("bundle/log.json")) logCut = f.path("truncated").asBoolean();
+        }
+        assertTrue(logCut, "the manifest says log.json was cut: " + manifest.path("files"));
+    }
+
+    @Test
+    void collectOfACleanNodeExitsZeroWithAnEmptyManifest() throws Exception {
+        Path out = tmp.resolve("evidence.tar.gz");
+        assertEquals(0, run(false, "collect", "--out", out.toString(), "--json"));
+        assertEquals(0, new ObjectMapper().readTree(this.out.toString()).path("findings").size());
+        assertEquals(List.of(CollectCommand.ROOT + "manifest.json"), tar("-tzf", out.toString()).lines().toList());
+    }
+
+    @Test
+    void tarNamesLongerThanUstarAllowsSurviveThroughPax() throws Exception {
+        Path out = tmp.resolve("long.tar.gz");
+        String longName = "a/" + "x".repeat(120) + "/" + "y".repeat(180);
+        String split = "b/" + "p".repeat(140) + "/" + "n".repeat(90);
+        try (TarGz tar = new TarGz(Files.newOutputStream(out), 0)) {
+            tar.add(longName, "long".getBytes());
+            tar.add(split, "split".getBytes());
+            tar.add("short", new byte[0]);
+        }
+        assertEquals(List.of(longName, split, "short"), tar("-tzf", out.toString()).lines().toList());
+        assertEquals("long", tar("-xzOf", out.toString(), longName));
+        assertEquals("split", tar("-xzOf", out.toString(), split));
+    }
+
+    private static String tar(String... args) throws IOException, InterruptedException {
+        List<String> argv = new ArrayList<>(List.of("tar"));
+        argv.addAll(List.of(args));
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), String.join(" ", argv) + ": " + text);
+        return text;
+    }
 }
