@@ -73,7 +73,7 @@ final class CleanCommand implements Callable<Integer> {
         }
 
         try (CleanLock lock = CleanLock.acquire(doctor.lock)) {
-            List<Cleaner.Outcome> outcomes = new Cleaner(env.stop(), env.unmount(), scanner.options()).execute(plan);
+            List<Cleaner.Outcome> outcomes = new Cleaner(env.stop(), env.os(), scanner.options()).execute(plan);
             Diagnosis after = Diagnosis.examine(scanner.scan(), scope);
             ScanCommand.remember(env, after);
             int exit = after.clean() ? Exit.CLEAN : Exit.LEFTOVERS;

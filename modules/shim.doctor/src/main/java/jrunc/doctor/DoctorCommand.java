@@ -14,7 +14,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "shim-doctor", mixinStandardHelpOptions = true, versionProvider = DoctorCommand.Version.class,
         description = "Finds what a crash left of containerd shims on this node (dead bundles, sockets, mounts, "
                       + "runc state, stale pid files, leaked shims) and cleans it with the shim's own Stop path.",
-        subcommands = {ScanCommand.class, CleanCommand.class, ShowCommand.class},
+        subcommands = {ScanCommand.class, CleanCommand.class, ShowCommand.class, CollectCommand.class},
         footer = {"", "Exit status: 0 node clean, 1 leftovers found or remaining, 2 error.",
                 "With no command on a terminal, starts an interactive shell."})
 final class DoctorCommand implements java.util.concurrent.Callable<Integer> {
@@ -61,8 +61,8 @@ final class DoctorCommand implements java.util.concurrent.Callable<Integer> {
     @Override
     public Integer call() throws java.io.IOException {
         if (env.terminal() && !inShell) return DoctorShell.run(args, env);
-        env.err().println(inShell ? "give a command: scan, show ID, clean, help, exit"
-                : "shim-doctor: give a command (scan, clean, show); see shim-doctor --help");
+        env.err().println(inShell ? "give a command: scan, show ID, clean, collect --out FILE, help, exit"
+                : "shim-doctor: give a command (scan, clean, show, collect); see shim-doctor --help");
         env.err().flush();
         return Exit.ERROR;
     }

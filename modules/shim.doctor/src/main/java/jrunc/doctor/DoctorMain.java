@@ -6,6 +6,8 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
+import jrunc.core.manager.StopPath;
+import jrunc.core.spi.OperatingSystem;
 import picocli.CommandLine;
 
 /**
@@ -20,11 +22,10 @@ public final class DoctorMain {
         boolean terminal = console != null && console.isTerminal();
         PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
-        // The Stop path and unmount run through the stand-in until jrunc.core.manager.StopPath lands; wiring the
-        // real one is: new StopPath(OperatingSystem.load())::stop and OperatingSystem.load()::unmount.
-        InterimStopPath interim = new InterimStopPath();
+        // The very Stop path `containerd-shim-jrunc-v2 delete` runs; binds nothing native until a clean needs it.
+        OperatingSystem os = OperatingSystem.load();
         Env env = new Env(out, err, terminal, q -> yes(console == null ? null : console.readLine("%s", q)),
-                interim, interim::unmount, Path.of("/proc"), null);
+                new StopPath(os)::stop, os, Path.of("/proc"), null);
         int status = run(args, env);
         out.flush();
         err.flush();

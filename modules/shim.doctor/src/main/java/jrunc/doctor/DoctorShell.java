@@ -22,7 +22,7 @@ import org.jline.terminal.TerminalBuilder;
  * sessions; tab completes commands, options and the ids of the last scan. {@code clean} asks before acting.
  */
 final class DoctorShell {
-    static final List<String> COMMANDS = List.of("scan", "show", "clean", "help", "exit");
+    static final List<String> COMMANDS = List.of("scan", "show", "clean", "collect", "help", "exit");
     private static final List<String> GLOBAL_OPTIONS = List.of("--namespace", "--state", "--socket-dir", "--runc-root");
 
     private DoctorShell() {}
@@ -35,9 +35,9 @@ final class DoctorShell {
                     .variable(LineReader.HISTORY_FILE, Path.of(System.getProperty("user.home"), ".shim-doctor_history"))
                     .build();
             PrintWriter out = terminal.writer();
-            Env env = new Env(out, out, true, q -> DoctorMain.yes(reader.readLine(q)), base.stop(), base.unmount(),
+            Env env = new Env(out, out, true, q -> DoctorMain.yes(reader.readLine(q)), base.stop(), base.os(),
                     base.proc(), base.lastIds());
-            out.println("shim-doctor " + DoctorCommand.VERSION + ": scan, show ID, clean, help, exit (tab completes)");
+            out.println("shim-doctor " + DoctorCommand.VERSION + ": scan, show ID, clean, collect --out FILE, help, exit (tab completes)");
             while (true) {
                 try {
                     reader.readLine("shim-doctor> ");
@@ -82,12 +82,13 @@ final class DoctorShell {
                 case "scan" -> List.of("--json");
                 case "show" -> List.of("--json");
                 case "clean" -> List.of("--dry-run", "--yes", "--json");
+                case "collect" -> List.of("--out", "--json");
                 case "help" -> COMMANDS;
                 default -> List.of();
             };
             options.forEach(o -> candidates.add(new Candidate(o)));
             GLOBAL_OPTIONS.forEach(o -> candidates.add(new Candidate(o)));
-            if (command.equals("show") || command.equals("clean")) ids.forEach(id -> candidates.add(new Candidate(id)));
+            if (command.equals("show") || command.equals("clean") || command.equals("collect")) ids.forEach(id -> candidates.add(new Candidate(id)));
         }
     }
 }

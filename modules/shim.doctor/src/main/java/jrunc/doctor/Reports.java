@@ -18,7 +18,7 @@ import jrunc.linux.node.Cleaner;
 
 /**
  * The two faces of a report: an aligned table for a person, and one JSON document for a runbook. The JSON is built
- * as a tree by hand (no reflection on our types), so its shape is exactly what SCHEMA.md documents.
+ * as a tree by hand (no reflection on our types), so its shape is exactly what docs/shim-doctor.md documents.
  */
 final class Reports {
     static final String SCHEMA = "jrunc.shim-doctor/v1";
@@ -117,12 +117,16 @@ final class Reports {
     }
 
     static void printJson(PrintWriter out, ObjectNode doc) {
+        out.println(toJson(doc));
+        out.flush();
+    }
+
+    static String toJson(ObjectNode doc) {
         try {
-            out.println(JSON.writeValueAsString(doc));
+            return JSON.writeValueAsString(doc);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a JSON tree always serialises", e);
         }
-        out.flush();
     }
 
     // --- tables -------------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 import jrunc.core.doctor.NodeSnapshot;
 import jrunc.core.doctor.SocketHash;
 import jrunc.core.manager.StopResult;
+import jrunc.core.spi.OperatingSystem;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -67,7 +68,7 @@ class DoctorCliTest {
                     stopped.add(ns + "/" + id);
                     return new StopResult(0, 137, Instant.now(), List.of());
                 },
-                (target, flags) -> { throw new AssertionError("no mounts in this node"); }, Path.of("/proc"), null);
+                OperatingSystem.load(), Path.of("/proc"), null);
         List<String> argv = new ArrayList<>(List.of(args));
         argv.addAll(List.of("--state", state.toString(), "--socket-dir", sockets.toString(), "--runc-root",
                 runc.toString(), "--lock", tmp.resolve("lock").toString()));
@@ -215,5 +216,72 @@ class DoctorCliTest {
     void versionExitsZero() {
         assertEquals(0, run(false, "--version"));
         assertTrue(out.toString().startsWith("shim-doctor "), out.toString());
+    }
+
+    @Test
+    void collectWritesEachLeftoversFilesAndAManifestAndChangesNothing() throws Exception {
+        Path dead = task("dead", false);
+        Files.writeString(dead.resolve("init.pid"), "999999999");
+        Files.writeString(dead.resolve("log.json"), "{\"level\":\"error\",\"msg\":\"old\"}\n".repeat(5000)
+                                                   + "{\"level\":\"error\",\"msg\":\"the last words\"}\n");
+        task("alive", true);
+        List<Path> before = tree();
+        Path out = tmp.resolve("evidence.tar.gz");
+
+        assertEquals(1, run(false, "collect", "--out", out.toString()), err.toString());
+
+        List<Path> after = new ArrayList<>(tree());
+        after.remove(out);
+        assertEquals(before, after, "collect changes nothing but writes its file");
+        List<String> names = tar("-tzf", out.toString()).lines().toList();
+        String base = CollectCommand.ROOT + "default/dead/bundle/";
+        assertTrue(names.containsAll(List.of(CollectCommand.ROOT + "manifest.json", base + "address",
+                base + "config.json", base + "init.pid", base + "log.json",
+                CollectCommand.ROOT + "default/dead/mountinfo.txt")), names.toString());
+        assertTrue(names.stream().noneMatch(n -> n.contains("/alive/")), "a live bundle is nobody's evidence: " + names);
+        String log = tar("-xzOf", out.toString(), base + "log.json");
+        assertTrue(log.endsWith("the last words\"}\n"), "log.json keeps its tail");
+        assertTrue(log.length() <= 64 * 1024);
+        JsonNode manifest = new ObjectMapper().readTree(tar("-xzOf", out.toString(), CollectCommand.ROOT + "manifest.json"));
+        assertEquals("collect", manifest.path("command").asText());
+        // dead-shim-bundle, stale-init-pid, orphaned-socket: what a scan reports
+        assertEquals(3, manifest.path("findings").size(), manifest.toString());
+        boolean logCut = false;
+        for (JsonNode f : manifest.path("files")) {
+            if (f.path("name").asText().endsWith("bundle/log.json")) logCut = f.path("truncated").asBoolean();
+        }
+        assertTrue(logCut, "the manifest says log.json was cut: " + manifest.path("files"));
+    }
+
+    @Test
+    void collectOfACleanNodeExitsZeroWithAnEmptyManifest() throws Exception {
+        Path out = tmp.resolve("evidence.tar.gz");
+        assertEquals(0, run(false, "collect", "--out", out.toString(), "--json"));
+        assertEquals(0, new ObjectMapper().readTree(this.out.toString()).path("findings").size());
+        assertEquals(List.of(CollectCommand.ROOT + "manifest.json"), tar("-tzf", out.toString()).lines().toList());
+    }
+
+    @Test
+    void tarNamesLongerThanUstarAllowsSurviveThroughPax() throws Exception {
+        Path out = tmp.resolve("long.tar.gz");
+        String longName = "a/" + "x".repeat(120) + "/" + "y".repeat(180);
+        String split = "b/" + "p".repeat(140) + "/" + "n".repeat(90);
+        try (TarGz tar = new TarGz(Files.newOutputStream(out), 0)) {
+            tar.add(longName, "long".getBytes());
+            tar.add(split, "split".getBytes());
+            tar.add("short", new byte[0]);
+        }
+        assertEquals(List.of(longName, split, "short"), tar("-tzf", out.toString()).lines().toList());
+        assertEquals("long", tar("-xzOf", out.toString(), longName));
+        assertEquals("split", tar("-xzOf", out.toString(), split));
+    }
+
+    private static String tar(String... args) throws IOException, InterruptedException {
+        List<String> argv = new ArrayList<>(List.of("tar"));
+        argv.addAll(List.of(args));
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), String.join(" ", argv) + ": " + text);
+        return text;
     }
 }

@@ -12,7 +12,7 @@ import jrunc.core.doctor.Leftover.LeakedShim;
 import jrunc.core.doctor.Leftover.OrphanSocket;
 import jrunc.core.doctor.Leftover.StrayRuncState;
 import jrunc.core.doctor.Leftover.VerifiedProcess;
-import jrunc.core.doctor.NodeSnapshot.Mount;
+import jrunc.core.manager.MountInfo;
 
 /**
  * The ordered actions that clean a {@link Diagnosis}. The same object is printed by {@code --dry-run} and carried
@@ -59,8 +59,8 @@ public record CleanPlan(List<CleanAction> actions, Path runcRoot) {
                 // Never the Stop path on a hidden bundle: its id may already belong to a new, live task whose runc
                 // state a "runc delete --force <id>" would destroy. Only its own mounts and files go.
                 case HiddenBundle h -> {
-                    for (Mount m : h.mounts()) {
-                        out.add(new CleanAction(h.namespace(), h.id(), Type.UNMOUNT, m.mountPoint(), 0, 0,
+                    for (MountInfo m : h.mounts()) {
+                        out.add(new CleanAction(h.namespace(), h.id(), Type.UNMOUNT, m.mountPath(), 0, 0,
                                 "unmount " + m.fsType()));
                     }
                     out.add(new CleanAction(h.namespace(), h.id(), Type.REMOVE_BUNDLE, h.bundle().path(), 0, 0,
@@ -86,7 +86,7 @@ public record CleanPlan(List<CleanAction> actions, Path runcRoot) {
     private static String stopDetail(DeadBundle b) {
         String unmounts = b.mounts().isEmpty() ? "nothing mounted under rootfs"
                 : "unmount " + b.mounts().size() + " mount(s) deepest first: "
-                  + String.join(", ", b.mounts().stream().map(m -> m.mountPoint().toString()).toList());
+                  + String.join(", ", b.mounts().stream().map(MountInfo::mountPoint).toList());
         return "runc delete --force " + b.id() + "; " + unmounts + "; read init.pid";
     }
 

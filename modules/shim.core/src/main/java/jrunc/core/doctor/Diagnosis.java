@@ -16,10 +16,10 @@ import jrunc.core.doctor.Leftover.OrphanSocket;
 import jrunc.core.doctor.Leftover.StrayRuncState;
 import jrunc.core.doctor.Leftover.VerifiedProcess;
 import jrunc.core.doctor.NodeSnapshot.Bundle;
-import jrunc.core.doctor.NodeSnapshot.Mount;
 import jrunc.core.doctor.NodeSnapshot.Probe;
 import jrunc.core.doctor.NodeSnapshot.ProcessInfo;
 import jrunc.core.doctor.NodeSnapshot.RuncState;
+import jrunc.core.manager.MountInfo;
 
 /**
  * What a crash left on a node: a pure function of a {@link NodeSnapshot}. The one rule above all others: a bundle
@@ -135,7 +135,7 @@ public record Diagnosis(NodeSnapshot snapshot, Scope scope, List<Leftover> lefto
             f.add(Finding.of(ns, id, FindingKind.DEAD_SHIM_BUNDLE, b.path(), why,
                     "address", b.address(), "files", b.files().stream().sorted().toList()));
 
-            List<Mount> mounts = MountInfo.under(node.mounts(), b.path());
+            List<MountInfo> mounts = MountInfo.under(node.mounts(), b.path().toString());
             mounts.forEach(m -> f.add(mountFinding(b, m)));
 
             RuncState runc = runcByKey.get(key(ns, id));
@@ -204,7 +204,7 @@ public record Diagnosis(NodeSnapshot snapshot, Scope scope, List<Leftover> lefto
             f.add(Finding.of(b.namespace(), b.id(), FindingKind.HIDDEN_BUNDLE, b.path(),
                     "half-deleted bundle: containerd renamed it for removal and never finished",
                     "files", b.files().stream().sorted().toList()));
-            List<Mount> mounts = MountInfo.under(node.mounts(), b.path());
+            List<MountInfo> mounts = MountInfo.under(node.mounts(), b.path().toString());
             mounts.forEach(m -> f.add(mountFinding(b, m)));
             return new HiddenBundle(b, mounts, f);
         }
@@ -277,8 +277,8 @@ public record Diagnosis(NodeSnapshot snapshot, Scope scope, List<Leftover> lefto
             return List.copyOf(out);
         }
 
-        private Finding mountFinding(Bundle b, Mount m) {
-            return Finding.of(b.namespace(), b.id(), FindingKind.ROOTFS_MOUNT, m.mountPoint(),
+        private Finding mountFinding(Bundle b, MountInfo m) {
+            return Finding.of(b.namespace(), b.id(), FindingKind.ROOTFS_MOUNT, m.mountPath(),
                     m.fsType() + " mounted from " + m.source(), "fsType", m.fsType(), "source", m.source());
         }
 

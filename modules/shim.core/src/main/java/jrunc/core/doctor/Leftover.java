@@ -3,8 +3,8 @@ package jrunc.core.doctor;
 import java.nio.file.Path;
 import java.util.List;
 import jrunc.core.doctor.NodeSnapshot.Bundle;
-import jrunc.core.doctor.NodeSnapshot.Mount;
 import jrunc.core.doctor.NodeSnapshot.RuncState;
+import jrunc.core.manager.MountInfo;
 
 /**
  * One thing a crash left behind, with the facts its clean-up needs and the findings it is reported as. The
@@ -24,7 +24,7 @@ public sealed interface Leftover {
      * @param processes the container's processes still running, each verified
      * @param sockets   dead sockets of this bundle to remove (nobody accepts)
      */
-    record DeadBundle(Bundle bundle, RuncState runc, List<Mount> mounts, List<VerifiedProcess> processes,
+    record DeadBundle(Bundle bundle, RuncState runc, List<MountInfo> mounts, List<VerifiedProcess> processes,
                       List<Path> sockets, List<Finding> findings) implements Leftover {
         public String namespace() { return bundle.namespace(); }
 
@@ -32,7 +32,7 @@ public sealed interface Leftover {
     }
 
     /** A {@code .<id>} bundle and the mounts still under it, deepest first. */
-    record HiddenBundle(Bundle bundle, List<Mount> mounts, List<Finding> findings) implements Leftover {
+    record HiddenBundle(Bundle bundle, List<MountInfo> mounts, List<Finding> findings) implements Leftover {
         public String namespace() { return bundle.namespace(); }
 
         public String id() { return bundle.id(); }

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import jrunc.core.manager.MountInfo;
 
 /**
  * Everything shim-doctor knows about a node, read once and then judged without further I/O. {@code shim.linux}'s
@@ -22,7 +23,7 @@ import java.util.Set;
  *                             input of the socket address hash
  */
 public record NodeSnapshot(Path stateDir, Path socketDir, Path runcRoot, List<Bundle> bundles,
-                           List<RuncState> runcStates, Map<Path, Probe> sockets, List<Mount> mounts,
+                           List<RuncState> runcStates, Map<Path, Probe> sockets, List<MountInfo> mounts,
                            Map<Integer, ProcessInfo> processes, Set<String> containerdAddresses) {
 
     /** containerd's runtime v2 task directory under {@code state}. */
@@ -85,9 +86,6 @@ public record NodeSnapshot(Path stateDir, Path socketDir, Path runcRoot, List<Bu
      * @param initStart    {@code init_process_start} (clock ticks since boot, as field 22 of /proc/pid/stat), 0 when unknown
      */
     public record RuncState(String namespace, String id, Path dir, boolean hasStateJson, int initPid, long initStart) {}
-
-    /** One line of /proc/self/mountinfo, the fields we use. */
-    public record Mount(int mountId, int parentId, Path mountPoint, String fsType, String source) {}
 
     /**
      * A process as /proc shows it.

@@ -1,5 +1,6 @@
 package jrunc.core.manager;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -21,6 +22,31 @@ public record MountInfo(int mountId, int parentId, String root, String mountPoin
         return out;
     }
 
+    /**
+     * Parses only the mounts at or below {@code dir}. shim-doctor reads the mountinfo of a whole node, where most
+     * lines are not under containerd's state directory: a substring test skips them before any splitting.
+     */
+    public static List<MountInfo> parse(String text, String dir) {
+        List<MountInfo> out = new ArrayList<>();
+        for (String line : text.split("\n")) {
+            if (!line.contains(dir) && line.indexOf('\\') < 0) continue; // an escaped path may still be ours
+            MountInfo m = parseLine(line);
+            if (m != null && m.isAtOrBelow(dir)) out.add(m);
+        }
+        return out;
+    }
+
+    /** The mount point as a path. */
+    public Path mountPath() {
+        return Path.of(mountPoint);
+    }
+
+    /** True when the mount point is {@code dir} or lies below it (a path prefix, not a string prefix). */
+    public boolean isAtOrBelow(String dir) {
+        String prefix = dir.endsWith("/") ? dir : dir + "/";
+        return mountPoint.equals(dir) || mountPoint.startsWith(prefix);
+    }
+
     static MountInfo parseLine(String line) {
         String[] f = line.trim().split(" ");
         int dash = -1;
@@ -39,11 +65,13 @@ public record MountInfo(int mountId, int parentId, String root, String mountPoin
         }
     }
 
-    /** The mounts at or below {@code dir}, deepest first: the order in which they can be unmounted. */
+    /**
+     * The mounts at or below {@code dir}, deepest first: the order in which they can be unmounted (what containerd
+     * 1.7+ does in {@code mount.UnmountRecursive}). Stacked mounts on one point come out newest (highest id) first.
+     */
     public static List<MountInfo> under(List<MountInfo> mounts, String dir) {
-        String prefix = dir.endsWith("/") ? dir : dir + "/";
         return mounts.stream()
-                .filter(m -> m.mountPoint.equals(dir) || m.mountPoint.startsWith(prefix))
+                .filter(m -> m.isAtOrBelow(dir))
                 .sorted(Comparator.comparingInt((MountInfo m) -> depth(m.mountPoint)).reversed()
                         .thenComparing(Comparator.comparingInt(MountInfo::mountId).reversed()))
                 .toList();

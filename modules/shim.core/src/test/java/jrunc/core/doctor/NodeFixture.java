@@ -8,10 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import jrunc.core.doctor.NodeSnapshot.Bundle;
-import jrunc.core.doctor.NodeSnapshot.Mount;
 import jrunc.core.doctor.NodeSnapshot.Probe;
 import jrunc.core.doctor.NodeSnapshot.ProcessInfo;
 import jrunc.core.doctor.NodeSnapshot.RuncState;
+import jrunc.core.manager.MountInfo;
 
 /** Builds node snapshots for tests, in containerd's default layout. */
 final class NodeFixture {
@@ -23,7 +23,7 @@ final class NodeFixture {
     private final List<Bundle> bundles = new ArrayList<>();
     private final List<RuncState> runc = new ArrayList<>();
     private final Map<Path, Probe> sockets = new HashMap<>();
-    private final List<Mount> mounts = new ArrayList<>();
+    private final List<MountInfo> mounts = new ArrayList<>();
     private final Map<Integer, ProcessInfo> processes = new HashMap<>();
     private final Set<String> addresses = new HashSet<>(Set.of(CONTAINERD));
     private int mountId = 100;
@@ -63,7 +63,7 @@ final class NodeFixture {
     }
 
     NodeFixture mount(Path at, String fsType) {
-        mounts.add(new Mount(mountId++, 1, at, fsType, fsType));
+        mounts.add(new MountInfo(mountId++, 1, "/", at.toString(), "rw", fsType, fsType, "rw"));
         return this;
     }
 

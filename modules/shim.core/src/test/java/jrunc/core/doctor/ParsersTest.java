@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import jrunc.core.manager.MountInfo;
 import org.junit.jupiter.api.Test;
 
 class ParsersTest {
@@ -39,21 +40,31 @@ class ParsersTest {
     @Test
     void mountinfoKeepsOnlyMountsUnderTheStateDirAndUnescapesPaths() throws IOException {
         Path state = Path.of("/run/containerd");
-        List<NodeSnapshot.Mount> mounts = MountInfo.parse(resource("mountinfo.txt"), state);
+        List<MountInfo> mounts = MountInfo.parse(resource("mountinfo.txt"), state.toString());
         assertEquals(3, mounts.size());
-        NodeSnapshot.Mount first = mounts.getFirst();
+        MountInfo first = mounts.getFirst();
         assertEquals("overlay", first.fsType());
-        assertEquals(Path.of("/run/containerd/io.containerd.runtime.v2.task/default/db/rootfs"), first.mountPoint());
+        assertEquals(Path.of("/run/containerd/io.containerd.runtime.v2.task/default/db/rootfs"), first.mountPath());
         assertEquals(Path.of("/run/containerd/io.containerd.runtime.v2.task/default/with space/rootfs"),
-                mounts.get(2).mountPoint());
+                mounts.get(2).mountPath());
+    }
+
+    @Test
+    void mountinfoFilterIsAPathPrefixNotAStringPrefix() {
+        String text = """
+                40 25 0:70 / /run/containerd/io.containerd.runtime.v2.task/default/db/rootfs rw - overlay overlay rw
+                41 25 0:71 / /run/containerd/io.containerd.runtime.v2.task/default/dbx/rootfs rw - overlay overlay rw
+                """;
+        List<MountInfo> mounts = MountInfo.parse(text, "/run/containerd/io.containerd.runtime.v2.task/default/db");
+        assertEquals(List.of(40), mounts.stream().map(MountInfo::mountId).toList());
     }
 
     @Test
     void mountsUnderADirectoryComeDeepestFirst() throws IOException {
         Path bundle = Path.of("/run/containerd/io.containerd.runtime.v2.task/default/db");
-        List<NodeSnapshot.Mount> under = MountInfo.under(MountInfo.parse(resource("mountinfo.txt"), null), bundle);
+        List<MountInfo> under = MountInfo.under(MountInfo.parse(resource("mountinfo.txt")), bundle.toString());
         assertEquals(List.of(bundle.resolve("rootfs/proc"), bundle.resolve("rootfs")),
-                under.stream().map(NodeSnapshot.Mount::mountPoint).toList());
+                under.stream().map(MountInfo::mountPath).toList());
     }
 
     @Test

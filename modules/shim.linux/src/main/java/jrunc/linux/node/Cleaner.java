@@ -12,18 +12,17 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import jrunc.core.doctor.CleanAction;
 import jrunc.core.doctor.CleanPlan;
-import jrunc.core.doctor.MountInfo;
-import jrunc.core.doctor.NodeSnapshot.Mount;
 import jrunc.core.doctor.NodeSnapshot.Probe;
 import jrunc.core.doctor.SocketHash;
 import jrunc.core.doctor.SpecFields;
 import jrunc.core.doctor.StopAction;
+import jrunc.core.manager.MountInfo;
 import jrunc.core.manager.StopResult;
 import jrunc.core.spi.ErrnoException;
+import jrunc.core.spi.OperatingSystem;
 
 /**
  * Carries out a {@link CleanPlan}, one action after another, and reports each with its outcome. Like the shim's
@@ -32,14 +31,11 @@ import jrunc.core.spi.ErrnoException;
  * bundle live and every later action on it is skipped; a pid is signalled only with the start time it was judged
  * by; a directory is removed only when nothing under it is mounted (removing through a mount would delete a
  * container's data).
+ *
+ * <p>The kernel is reached through {@link OperatingSystem} (umount2, kill, mountinfo), the Stop path through
+ * {@link StopAction} ({@code new StopPath(os)::stop} in production, a fake in tests).
  */
 public final class Cleaner {
-
-    /** umount2(2); {@code jrunc.core.spi.OperatingSystem#unmount} has this shape. */
-    @FunctionalInterface
-    public interface Unmount {
-        void unmount(Path target, int flags) throws IOException;
-    }
 
     /** What became of one action. The wire names of {@link Status} are part of the JSON schema. */
     public record Outcome(CleanAction action, Status status, String detail, List<StopResult.Step> steps) {
@@ -62,16 +58,16 @@ public final class Cleaner {
         }
     }
 
-    private static final int MNT_DETACH = 2, SIGKILL_WAIT_MS = 2000;
+    private static final int SIGKILL = 9, SIGKILL_WAIT_MS = 2000;
 
     private final StopAction stop;
-    private final Unmount unmount;
+    private final OperatingSystem os;
     private final Path proc;
     private final SocketProbe prober;
 
-    public Cleaner(StopAction stop, Unmount unmount, NodeScanner.Options options) {
+    public Cleaner(StopAction stop, OperatingSystem os, NodeScanner.Options options) {
         this.stop = stop;
-        this.unmount = unmount;
+        this.os = os;
         this.proc = options.proc();
         this.prober = new SocketProbe(options.connectTimeout());
     }
@@ -125,7 +121,7 @@ public final class Cleaner {
 
     private Outcome unmountOne(CleanAction a) throws IOException {
         try {
-            unmount.unmount(a.target(), 0);
+            os.unmount(a.target(), 0);
             return new Outcome(a, Status.DONE, "unmounted", List.of());
         } catch (ErrnoException e) {
             if (e.errno() == ErrnoException.EINVAL || e.errno() == ErrnoException.ENOENT) {
@@ -134,26 +130,31 @@ public final class Cleaner {
             if (e.errno() != ErrnoException.EBUSY) throw e;
             // Busy: usually the mount leaked into another mount namespace (contract §6.4). Detach it as
             // `umount -l` does; the kernel frees it when the last user goes.
-            unmount.unmount(a.target(), MNT_DETACH);
+            os.unmount(a.target(), OperatingSystem.MountFlags.MNT_DETACH);
             return new Outcome(a, Status.DONE, "busy, detached (lazy unmount)", List.of());
         }
     }
 
-    private Outcome kill(CleanAction a) {
+    private Outcome kill(CleanAction a) throws IOException {
         long now = ProcTable.startTicks(proc, a.pid());
-        if (now < 0) return new Outcome(a, Status.SKIPPED, "already exited", List.of());
-        if (now != a.startTicks()) {
+        if (now >= 0 && now != a.startTicks()) {
             return new Outcome(a, Status.SKIPPED, "pid " + a.pid() + " now belongs to another process: not signalled", List.of());
         }
-        // ProcessHandle checks the process start time once more in the kill itself (the JDK's destroy0 refuses a
-        // pid whose start time changed since the handle was taken), which narrows the reuse window to nothing.
-        Optional<ProcessHandle> h = ProcessHandle.of(a.pid());
-        if (h.isEmpty()) return new Outcome(a, Status.SKIPPED, "already exited", List.of());
-        if (!h.get().destroyForcibly()) {
-            return new Outcome(a, Status.FAILED, "SIGKILL to pid " + a.pid() + " refused", List.of());
+        if (!ProcTable.isRunning(proc, a.pid(), a.startTicks())) {
+            return new Outcome(a, Status.SKIPPED, "already exited", List.of());
         }
+        // The start time was checked just above, microseconds before kill(2). Without a pidfd in the OS interface a
+        // reuse in between stays possible in theory; it needs the pid space to wrap around in that window.
+        try {
+            os.kill(a.pid(), SIGKILL);
+        } catch (ErrnoException e) {
+            if (e.errno() == ErrnoException.ESRCH) return new Outcome(a, Status.SKIPPED, "already exited", List.of());
+            throw e;
+        }
+        // Wait for it to go (or to become a zombie its new parent has not reaped yet: it holds nothing any more),
+        // so the removals that follow do not race a dying process still holding the rootfs.
         long deadline = System.nanoTime() + SIGKILL_WAIT_MS * 1_000_000L;
-        while (ProcTable.startTicks(proc, a.pid()) == a.startTicks() && System.nanoTime() < deadline) {
+        while (ProcTable.isRunning(proc, a.pid(), a.startTicks()) && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(10);
             } catch (InterruptedException e) {
@@ -193,8 +194,8 @@ public final class Cleaner {
         if (!Files.exists(a.target(), LinkOption.NOFOLLOW_LINKS)) {
             return new Outcome(a, Status.SKIPPED, "already gone", List.of());
         }
-        List<Mount> mounted = MountInfo.under(
-                MountInfo.parse(Files.readString(proc.resolve("self/mountinfo")), a.target()), a.target());
+        String dir = a.target().toString();
+        List<MountInfo> mounted = MountInfo.under(MountInfo.parse(os.mountInfo(), dir), dir);
         if (!mounted.isEmpty()) {
             return new Outcome(a, Status.FAILED, "still mounted: " + mounted.getFirst().mountPoint()
                     + (mounted.size() > 1 ? " and " + (mounted.size() - 1) + " more" : ""), List.of());

@@ -14,7 +14,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import jrunc.core.doctor.MountInfo;
 import jrunc.core.doctor.NodeSnapshot;
 import jrunc.core.doctor.NodeSnapshot.Bundle;
 import jrunc.core.doctor.NodeSnapshot.Probe;
@@ -23,6 +22,7 @@ import jrunc.core.doctor.NodeSnapshot.RuncState;
 import jrunc.core.doctor.ShimArgv;
 import jrunc.core.doctor.SocketHash;
 import jrunc.core.doctor.SpecFields;
+import jrunc.core.manager.MountInfo;
 
 /**
  * Reads a node into a {@link NodeSnapshot}, changing nothing. Built to stay well under a second with a thousand
@@ -103,7 +103,7 @@ public final class NodeScanner {
 
         String mountinfo = Files.readString(options.proc().resolve("self/mountinfo"), StandardCharsets.UTF_8);
         return new NodeSnapshot(options.stateDir(), options.socketDir(), options.runcRoot(), bundles, runc, sockets,
-                MountInfo.parse(mountinfo, options.stateDir()), processes, addresses);
+                MountInfo.parse(mountinfo, options.stateDir().toString()), processes, addresses);
     }
 
     private Bundle readBundle(String ns, Path dir, Map<Path, Probe> sockets, Set<String> addresses) {

@@ -59,6 +59,22 @@ final class ProcTable {
         }
     }
 
+    /**
+     * True while pid is the process that started at {@code startTicks} and has not exited. A zombie (state Z) has
+     * exited: it only waits for its parent to reap it.
+     */
+    static boolean isRunning(Path proc, int pid, long startTicks) {
+        try {
+            String text = Files.readString(proc.resolve(Integer.toString(pid)).resolve("stat"));
+            ProcStat stat = ProcStat.parse(text);
+            int close = text.lastIndexOf(')');
+            char state = close + 2 < text.length() ? text.charAt(close + 2) : '?';
+            return stat != null && stat.startTicks() == startTicks && state != 'Z' && state != 'X';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static List<String> argv(byte[] cmdline) {
         List<String> out = new ArrayList<>();
         int from = 0;

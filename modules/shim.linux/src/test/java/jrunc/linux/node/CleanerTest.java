@@ -16,7 +16,10 @@ import jrunc.core.doctor.CleanPlan;
 import jrunc.core.doctor.Diagnosis;
 import jrunc.core.doctor.Scope;
 import jrunc.core.doctor.StopAction;
+import jrunc.core.manager.StopPath;
 import jrunc.core.manager.StopResult;
+import jrunc.core.spi.OperatingSystem;
+import jrunc.linux.LinuxOperatingSystem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +30,7 @@ class CleanerTest {
         stops.add(ns + "/" + id);
         return new StopResult(0, 137, Instant.now(), List.of(new StopResult.Step("runc delete --force", id, true, "")));
     };
-    private final Cleaner.Unmount noMounts = (target, flags) -> { throw new AssertionError("nothing to unmount"); };
+    private final OperatingSystem os = new LinuxOperatingSystem();
 
     private static List<Cleaner.Status> statuses(List<Cleaner.Outcome> outcomes) {
         return outcomes.stream().map(Cleaner.Outcome::status).toList();
@@ -43,7 +46,7 @@ class CleanerTest {
             Diagnosis d = Diagnosis.examine(new NodeScanner(node.options(null)).scan(), Scope.ALL);
             CleanPlan plan = CleanPlan.of(d, null);
 
-            List<Cleaner.Outcome> outcomes = new Cleaner(fakeStop, noMounts, node.options(null)).execute(plan);
+            List<Cleaner.Outcome> outcomes = new Cleaner(fakeStop, os, node.options(null)).execute(plan);
 
             assertEquals(List.of("default/down"), stops);
             assertTrue(outcomes.stream().noneMatch(o -> o.status() == Cleaner.Status.FAILED), outcomes.toString());
@@ -66,7 +69,7 @@ class CleanerTest {
             Files.delete(socket);
             node.listen(socket);
 
-            List<Cleaner.Outcome> outcomes = new Cleaner(fakeStop, noMounts, node.options(null)).execute(plan);
+            List<Cleaner.Outcome> outcomes = new Cleaner(fakeStop, os, node.options(null)).execute(plan);
 
             assertTrue(stops.isEmpty());
             assertTrue(statuses(outcomes).stream().allMatch(s -> s == Cleaner.Status.SKIPPED), outcomes.toString());
@@ -80,7 +83,7 @@ class CleanerTest {
         try (FakeNode node = new FakeNode(tmp)) {
             int pid = (int) sleeper.pid();
             long start = ProcTable.startTicks(Path.of("/proc"), pid);
-            Cleaner cleaner = new Cleaner(fakeStop, noMounts, node.options(null));
+            Cleaner cleaner = new Cleaner(fakeStop, os, node.options(null));
             CleanAction wrong = new CleanAction("default", "x", CleanAction.Type.KILL, Path.of("/proc/" + pid), pid,
                     start + 1, "test");
             List<Cleaner.Outcome> refused = cleaner.execute(new CleanPlan(List.of(wrong), null));
@@ -103,9 +106,65 @@ class CleanerTest {
         try (FakeNode node = new FakeNode(tmp)) {
             Path s = node.listen(node.sockets.resolve("busy"));
             CleanAction rm = new CleanAction(null, "busy", CleanAction.Type.REMOVE_SOCKET, s, 0, 0, "test");
-            List<Cleaner.Outcome> o = new Cleaner(fakeStop, noMounts, node.options(null)).execute(new CleanPlan(List.of(rm), null));
+            List<Cleaner.Outcome> o = new Cleaner(fakeStop, os, node.options(null)).execute(new CleanPlan(List.of(rm), null));
             assertEquals(Cleaner.Status.SKIPPED, o.getFirst().status());
             assertTrue(Files.exists(s));
+        }
+    }
+
+    @Test
+    void theRealStopPathUnmountsADeadBundlesRootfsBeforeTheBundleIsRemoved() throws IOException {
+        try (FakeNode node = new FakeNode(tmp)) {
+            Path dead = node.task("jrunc-cleaner-test", "gone-" + ProcessHandle.current().pid(), false, 0);
+            Files.delete(dead.resolve("init.pid"));
+            os.mount("jrunc-test", dead.resolve("rootfs"), "tmpfs", 0, "size=1m");
+            Files.writeString(dead.resolve("rootfs/data"), "the container's");
+            CleanPlan plan = CleanPlan.of(Diagnosis.examine(new NodeScanner(node.options(null)).scan(), Scope.ALL),
+                    node.runc);
+
+            List<Cleaner.Outcome> outcomes = new Cleaner(new StopPath(os)::stop, os, node.options(null)).execute(plan);
+
+            assertEquals(List.of(CleanAction.Type.STOP, CleanAction.Type.REMOVE_SOCKET, CleanAction.Type.REMOVE_BUNDLE),
+                    outcomes.stream().map(o -> o.action().type()).toList());
+            assertTrue(outcomes.getFirst().steps().stream().anyMatch(s -> s.action().equals("unmount") && s.ok()),
+                    outcomes.getFirst().steps().toString());
+            assertEquals(Cleaner.Status.DONE, outcomes.getLast().status(), outcomes.toString());
+            assertFalse(os.mountInfo().contains(dead.toString()), "rootfs unmounted");
+            assertFalse(Files.exists(dead));
+        }
+    }
+
+    @Test
+    void aBundleWithSomethingMountedUnderItIsNeverRemoved() throws IOException {
+        try (FakeNode node = new FakeNode(tmp)) {
+            Path b = node.task("default", "held", false, 0);
+            os.mount("jrunc-test", b.resolve("rootfs"), "tmpfs", 0, "size=1m");
+            try {
+                CleanAction rm = new CleanAction("default", "held", CleanAction.Type.REMOVE_BUNDLE, b, 0, 0, "test");
+                Cleaner.Outcome o = new Cleaner(fakeStop, os, node.options(null)).execute(new CleanPlan(List.of(rm), null))
+                        .getFirst();
+                assertEquals(Cleaner.Status.FAILED, o.status());
+                assertTrue(o.detail().startsWith("still mounted: " + b.resolve("rootfs")), o.detail());
+                assertTrue(Files.exists(b.resolve("config.json")));
+            } finally {
+                os.unmount(b.resolve("rootfs"), OperatingSystem.MountFlags.MNT_DETACH);
+            }
+        }
+    }
+
+    @Test
+    void hiddenBundleMountsAreUnmountedThroughTheKernel() throws IOException {
+        try (FakeNode node = new FakeNode(tmp)) {
+            Path hidden = Files.createDirectories(node.bundle("default", ".half").resolve("rootfs"));
+            os.mount("jrunc-test", hidden, "tmpfs", 0, "size=1m");
+            CleanPlan plan = CleanPlan.of(Diagnosis.examine(new NodeScanner(node.options(null)).scan(), Scope.ALL), null);
+
+            List<Cleaner.Outcome> outcomes = new Cleaner(fakeStop, os, node.options(null)).execute(plan);
+
+            assertEquals(List.of("unmount:done", "remove-bundle:done"), outcomes.stream()
+                    .map(o -> o.action().type().wireName() + ":" + o.status().wireName()).toList());
+            assertFalse(Files.exists(hidden.getParent()));
+            assertTrue(stops.isEmpty(), "a hidden bundle is never given to the Stop path");
         }
     }
 }
