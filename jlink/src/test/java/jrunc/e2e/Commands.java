@@ -18,9 +18,13 @@ final class Commands {
     }
 
     static CtrResult run(List<String> command, Duration timeout) {
-        ProcessBuilder builder = new ProcessBuilder(command)
-                // ctr hands its own stdin to the container; an open pipe would keep `cat` and friends waiting.
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        // ctr hands its own stdin to the container; an open pipe would keep `cat` and friends waiting.
+        return run(command, timeout, new File("/dev/null"));
+    }
+
+    /** As {@link #run(List, Duration)}, with {@code stdin} (a file, so it ends) as the command's standard input. */
+    static CtrResult run(List<String> command, Duration timeout, File stdin) {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(stdin));
         Process process;
         try {
             process = builder.start();

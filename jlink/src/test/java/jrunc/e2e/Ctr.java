@@ -1,5 +1,8 @@
 package jrunc.e2e;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -68,6 +71,27 @@ public final class Ctr {
         args.addAll(List.of("--runtime", shim.runtime(), BusyboxImage.REF, id));
         args.addAll(List.of(command));
         return ctr(args.toArray(String[]::new));
+    }
+
+    /**
+     * {@code ctr run --rm --runtime <shim> IMAGE id command...} with {@code input} as ctr's standard input, which
+     * ctr copies to the task's stdin.
+     */
+    public CtrResult runWithInput(String input, String id, String... command) {
+        List<String> args = new ArrayList<>(List.of("-n", namespace, "run", "--rm", "--runtime", shim.runtime(),
+                BusyboxImage.REF, id));
+        args.addAll(List.of(command));
+        Path file = null;
+        try {
+            file = Files.createTempFile("jrunc-e2e-stdin-", ".txt");
+            Files.writeString(file, input);
+            return Commands.run(containerd.ctrCommand(args.toArray(String[]::new)), Duration.ofSeconds(60),
+                    file.toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            if (file != null) file.toFile().delete();
+        }
     }
 
     /** The task as {@code ctr task ls} shows it, if it is listed. */

@@ -65,7 +65,7 @@ final class BinaryIO implements ProcessIO {
         os.close(err[0]);
         // a byte or EOF: either way the logger is past its set-up (it exits, and so closes fd 5, if it fails)
         try (InputStream readiness = os.inputStream(ready[0])) {
-            readiness.read();
+            BlockingReads.readOne("logger-ready", readiness);
         }
         return new BinaryIO(os, out, err, logger);
     }

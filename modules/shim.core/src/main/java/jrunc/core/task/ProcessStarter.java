@@ -2,6 +2,7 @@ package jrunc.core.task;
 
 import java.io.IOException;
 import java.time.Instant;
+import jrunc.core.events.Topics;
 import jrunc.core.spi.OperatingSystem;
 import jrunc.proto.events.TaskExecStarted;
 import jrunc.proto.events.TaskStart;

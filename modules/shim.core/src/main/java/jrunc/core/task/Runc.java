@@ -1,7 +1,6 @@
 package jrunc.core.task;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +23,7 @@ import jrunc.core.spi.Spawn;
  * get the caller's descriptors as fds 0–2; every other command's stdout and stderr go into one pipe, read to EOF, so
  * that a failure can quote runc when {@code log.json} has nothing.
  *
- * <p>Calls block the calling thread (the pipe is read with blocking reads); no lock is needed here.
+ * <p>Calls block the calling thread (a virtual one parks: see {@link BlockingReads}); no lock is needed here.
  */
 final class Runc {
     /** go-runc's default binary, looked up in PATH. */
@@ -206,8 +205,8 @@ final class Runc {
         }
         if (in != null) feed(in[1], stdin);
         byte[] output;
-        try (InputStream reader = os.inputStream(out[0])) {
-            output = reader.readAllBytes();
+        try {
+            output = BlockingReads.readAll("runc", os.inputStream(out[0]));
         } catch (IOException e) {
             output = new byte[0];
         }

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import jrunc.core.events.Topics;
 import jrunc.core.spi.ErrnoException;
 import jrunc.core.spi.Exit;
 import jrunc.core.spi.OperatingSystem;

@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import jrunc.core.spi.ErrnoException;
 import jrunc.core.spi.OperatingSystem;
 import jrunc.core.spi.Reaper;
@@ -51,6 +52,8 @@ final class FakeOperatingSystem implements OperatingSystem {
     final List<int[]> chowns = Collections.synchronizedList(new ArrayList<>());
     /** kill(2) of these answers ESRCH. */
     final Set<Integer> gonePids = Collections.synchronizedSet(new HashSet<>());
+    /** Reads through {@link #inputStream} made on a virtual thread: the real ones would pin its carrier. */
+    final AtomicInteger readsOnVirtualThreads = new AtomicInteger();
     /** mount(2) fails with EINVAL for mounts of this source. */
     volatile String failMountOfSource;
     private final Map<Integer, Description> fds = new HashMap<>(); // guarded by this
@@ -158,11 +161,13 @@ final class FakeOperatingSystem implements OperatingSystem {
         return new InputStream() {
             @Override
             public int read() throws IOException {
+                if (Thread.currentThread().isVirtual()) readsOnVirtualThreads.incrementAndGet();
                 return in.read();
             }
 
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
+                if (Thread.currentThread().isVirtual()) readsOnVirtualThreads.incrementAndGet();
                 return in.read(b, off, len);
             }
 

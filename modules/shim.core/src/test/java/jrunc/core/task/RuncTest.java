@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import jrunc.proto.runc.Options;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -117,6 +118,22 @@ class RuncTest {
         try (var files = Files.list(dir)) {
             assertTrue(files.noneMatch(p -> p.getFileName().toString().startsWith("runc-process")));
         }
+    }
+
+    @Test
+    void aVirtualCallerDoesNotReadRuncsOutputItself() throws Exception {
+        script.psPids = List.of(12, 34);
+        AtomicReference<Object> result = new AtomicReference<>();
+        Thread caller = Thread.ofVirtual().start(() -> {
+            try {
+                result.set(runc(dir).ps("c1"));
+            } catch (RuncException e) {
+                result.set(e);
+            }
+        });
+        caller.join();
+        assertEquals(List.of(12, 34), result.get());
+        assertEquals(0, os.readsOnVirtualThreads.get(), "runc's output was read on the virtual RPC thread");
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import jrunc.core.events.Topics;
 import jrunc.core.ttrpc.Code;
 import jrunc.proto.events.TaskCreate;
 import jrunc.proto.events.TaskDelete;
