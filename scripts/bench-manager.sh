@@ -53,16 +53,17 @@ bench_start() { # shim label
 
 bench_delete() {
   local shim=$1 label=$2 i b t0 t1
-  b=$work/$label-delete
-  mkdir -p "$b"
-  : >"$b/runtime"
-  echo "{\"root\":\"$work/runc\"}" >"$b/options.json"
-  echo 4242 >"$b/init.pid"
   for ((i = 0; i < RUNS; i++)); do
+    # Go's shim finds the bundle as <cwd>/../<id>, so the directory is named after the id.
+    b=$work/$label-delete/gone-$i
+    mkdir -p "$b"
+    : >"$b/runtime"
+    echo "{\"root\":\"$work/runc\"}" >"$b/options.json"
+    printf 4242 >"$b/init.pid"  # as runc writes it: no newline (Go's shim does not trim)
     t0=$(now_ms)
     (cd "$b" && "$shim" -namespace "$NS" -address "$work/containerd.sock" -id "gone-$i" -bundle "$b" delete >"$b/out" 2>"$b/err")
     t1=$(now_ms)
-    [ "$(od -An -tx1 -N3 "$b/out" | tr -d ' ')" = 0892210 ] || [ -s "$b/out" ] || { echo "$label delete printed nothing" >&2; exit 1; }
+    [ "$(head -c 3 "$b/out" | od -An -tx1 | tr -d ' ')" = 089221 ] || { echo "$label delete: no DeleteResponse for pid 4242: $(cat "$b/err")" >&2; exit 1; }
     echo $((t1 - t0))
   done | median
 }
