@@ -25,17 +25,27 @@ install -m 0644 "$here/src/bin/jvm-flags" "$image/bin/"
 # AOT caches (JEP 483/514): trained on work that needs no containerd and changes nothing outside a scratch dir.
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-mkdir -p "$scratch/bundle" "$scratch/runc"
-echo '{"root":"'"$scratch/runc"'"}' > "$scratch/bundle/options.json"
-echo 4242 > "$scratch/bundle/init.pid"
-train() { # name, module/main, args...
-  local name=$1 main=$2; shift 2
+mkdir -p "$scratch/bundle"
+train() { # name, launcher flags, module/main, args...
+  local name=$1 flags=$2 main=$3; shift 3
   # shellcheck disable=SC2086
-  (cd "$scratch/bundle" && "$image/bin/java" $JRUNC_JVM_FLAGS -XX:AOTCacheOutput="$image/lib/$name.aot" \
-      -Xlog:disable -Xlog:all=off --enable-native-access=shim.linux,org.jline.terminal.ffm \
-      -m "$main" "$@" >/dev/null 2>&1) || true
-  [ -f "$image/lib/$name.aot" ] || echo "build-image: no AOT cache for $name (the launcher runs without one)" >&2
+  (cd "$scratch/bundle" && "$image/bin/java" $JRUNC_JVM_FLAGS $flags -XX:AOTCacheOutput="$image/lib/$name.aot" \
+      -Xlog:disable -Xlog:all=off -m "$main" "$@" </dev/null >/dev/null 2>&1) || true
+  [ -f "$image/lib/$name.aot" ] || { echo "build-image: training produced no AOT cache for $name" >&2; exit 1; }
 }
-train shim shim.cli/jrunc.cli.ShimMain -namespace jrunc-aot-training -id training -bundle "$scratch/bundle" delete
-train doctor shim.doctor/jrunc.doctor.DoctorMain --version
+# -XX:AOTMode=on refuses to start when a cache cannot be used: what the launchers' -Xlog:disable would hide.
+verify() { # name, launcher flags, module/main, args...
+  local name=$1 flags=$2 main=$3; shift 3
+  # shellcheck disable=SC2086
+  if ! "$image/bin/java" $JRUNC_JVM_FLAGS $flags -XX:AOTCache="$image/lib/$name.aot" -XX:AOTMode=on \
+      -m "$main" "$@" </dev/null >"$scratch/verify.out" 2>&1; then
+    echo "build-image: the $name launcher cannot use its AOT cache:" >&2; cat "$scratch/verify.out" >&2; exit 1
+  fi
+}
+train shim "$JRUNC_SHIM_FLAGS" shim.cli/jrunc.cli.AotTraining "$scratch/shim"
+mkdir -p "$scratch/doctor/state" "$scratch/doctor/s" "$scratch/doctor/runc"
+train doctor "$JRUNC_DOCTOR_FLAGS" shim.doctor/jrunc.doctor.DoctorMain scan --json --state "$scratch/doctor/state" \
+  --socket-dir "$scratch/doctor/s" --runc-root "$scratch/doctor/runc"
+verify shim "$JRUNC_SHIM_FLAGS" shim.cli/jrunc.cli.ShimMain -v
+verify doctor "$JRUNC_DOCTOR_FLAGS" shim.doctor/jrunc.doctor.DoctorMain --version
 echo "build-image: $(du -sh "$image" | cut -f1) at $image; modules: $("$image/bin/java" --list-modules | tr '\n' ' ')"

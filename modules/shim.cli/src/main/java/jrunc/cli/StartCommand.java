@@ -28,14 +28,20 @@ final class StartCommand {
     private static final String RUNC_OPTIONS = "containerd.runc.v1.Options";
 
     private final ShimFlags flags;
+    /** The bundle: containerd runs start in it. */
+    private final Path bundle;
 
     StartCommand(ShimFlags flags) {
+        this(flags, Path.of("").toAbsolutePath());
+    }
+
+    StartCommand(ShimFlags flags, Path bundle) {
         this.flags = flags;
+        this.bundle = bundle;
     }
 
     int run(PrintStream stdout) {
         OperatingSystem os = OperatingSystem.load();
-        Path bundle = Path.of("").toAbsolutePath();
         Path socket = null;
         int listener = -1;
         int daemon = -1;
