@@ -1,24 +1,16 @@
 package jrunc.core.manager;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalInt;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import jrunc.core.spi.ErrnoException;
-import jrunc.core.spi.Exit;
 import jrunc.core.spi.OperatingSystem;
-import jrunc.core.spi.Reaper;
-import jrunc.core.spi.Spawn;
+import jrunc.core.task.Runc;
+import jrunc.core.task.RuncException;
 
 /**
  * The shim's Stop path — what {@code containerd-shim-jrunc-v2 delete} and {@code shim-doctor clean} run for a task
@@ -30,22 +22,27 @@ import jrunc.core.spi.Spawn;
 public final class StopPath {
     /** 128 + SIGKILL: what containerd reports as the exit of a task whose shim died. */
     public static final int EXIT_STATUS = 137;
-    private static final int SIGKILL = 9;
     private static final int EBUSY_RETRIES = 50;
     private static final Duration EBUSY_PAUSE = Duration.ofMillis(50);
     /** Leaves room for unmounting and the JVM's own start inside containerd's 5 s cleanup deadline. */
-    private static final Duration RUNC_DEADLINE = Duration.ofMillis(3000);
+    static final Duration RUNC_DEADLINE = Duration.ofMillis(3000);
 
     private final OperatingSystem os;
     private final Clock clock;
+    private final Duration runcDeadline;
 
     public StopPath(OperatingSystem os) {
         this(os, Clock.systemUTC());
     }
 
     public StopPath(OperatingSystem os, Clock clock) {
+        this(os, clock, RUNC_DEADLINE);
+    }
+
+    StopPath(OperatingSystem os, Clock clock, Duration runcDeadline) {
         this.os = os;
         this.clock = clock;
+        this.runcDeadline = runcDeadline;
     }
 
     /**
@@ -73,61 +70,15 @@ public final class StopPath {
             steps.add(new StopResult.Step("read-runtime", bundle.resolve(BundleFiles.RUNTIME).toString(), true,
                     "missing (the shim died before Create finished?): using the default runc"));
         }
-        String root = RuncCommand.namespacedRoot(
-                runcRootOverride != null ? runcRootOverride.toString() : settings.root(), namespace);
-        RuncCommand runc = new RuncCommand(settings.binary(), root, bundle.resolve(BundleFiles.LOG_JSON).toString(),
-                settings.systemdCgroup());
-        List<String> argv = runc.argv("delete", "--force", id);
-        String target = String.join(" ", argv);
+        Path root = (runcRootOverride != null ? runcRootOverride : Path.of(settings.root())).resolve(namespace);
+        Runc runc = Runc.forBundle(os, settings.binary(), root, bundle.resolve(BundleFiles.LOG_JSON), settings.systemdCgroup())
+                .withDeadline(runcDeadline);
+        String target = settings.binary() + " --root " + root + " delete --force " + id;
         try {
-            RunResult r = run(argv);
-            if (r.exit == 0) {
-                steps.add(new StopResult.Step("runc-delete", target, true, "deleted"));
-            } else if (r.output.contains("does not exist") || r.output.contains("not exist")) {
-                steps.add(new StopResult.Step("runc-delete", target, true, "no runc state: " + r.output.strip()));
-            } else {
-                steps.add(new StopResult.Step("runc-delete", target, false, "exit " + r.exit + ": " + r.output.strip()));
-            }
-        } catch (IOException | RuntimeException e) {
+            runc.delete(id, true);
+            steps.add(new StopResult.Step("runc-delete", target, true, "deleted (or runc had no such container)"));
+        } catch (RuncException | RuntimeException e) {
             steps.add(new StopResult.Step("runc-delete", target, false, String.valueOf(e.getMessage())));
-        }
-    }
-
-    private record RunResult(int exit, String output) {}
-
-    /** Runs runc with stdout and stderr captured, killing it if it outlives {@link #RUNC_DEADLINE}. */
-    private RunResult run(List<String> argv) throws IOException {
-        int[] pipe = os.pipe();
-        Reaper.Child child;
-        try {
-            child = os.reaper().start(Spawn.of(argv).withFds(Map.of(1, pipe[1], 2, pipe[1])));
-        } finally {
-            os.close(pipe[1]);
-        }
-        ByteArrayOutputStream output = new ByteArrayOutputStream();
-        Thread reader = Thread.ofVirtual().start(() -> {
-            try (InputStream in = os.inputStream(pipe[0])) {
-                in.transferTo(output);
-            } catch (IOException ignored) {
-                // the exit status tells what happened; partial output is still shown
-            }
-        });
-        try {
-            Exit exit = child.exit().get(RUNC_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
-            reader.join(Duration.ofMillis(500));
-            return new RunResult(exit.status(), output.toString(StandardCharsets.UTF_8));
-        } catch (TimeoutException e) {
-            try {
-                os.kill(child.pid(), SIGKILL);
-            } catch (IOException ignored) {
-                // it exited meanwhile
-            }
-            throw new IOException("runc did not finish within " + RUNC_DEADLINE.toMillis() + " ms; killed it");
-        } catch (ExecutionException e) {
-            throw new IOException("waiting for runc: " + e.getCause(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting for runc", e);
         }
     }
 

@@ -4,11 +4,14 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import jrunc.core.spi.Exit;
 import jrunc.core.spi.OperatingSystem;
 import jrunc.core.spi.Reaper;
@@ -25,9 +28,11 @@ import jrunc.core.spi.Spawn;
  *
  * <p>Calls block the calling thread (a virtual one parks: see {@link BlockingReads}); no lock is needed here.
  */
-final class Runc {
+public final class Runc {
     /** go-runc's default binary, looked up in PATH. */
     static final String DEFAULT_BINARY = "runc";
+    private static final int SIGKILL = 9;
+    private static final System.Logger LOG = System.getLogger(Runc.class.getName());
     static final Path DEFAULT_ROOT = Path.of("/run/containerd/runc");
 
     private final OperatingSystem os;
@@ -37,12 +42,19 @@ final class Runc {
     private final boolean systemdCgroup;
     private final String criuPath;
     private final Path tempDir;
+    /** Commands still running after this long are killed; null = wait as long as runc takes (go-runc's way). */
+    private final Duration deadline;
 
     /**
      * @param root    runc's state root, namespace included ({@code <options.root>/<ns>})
      * @param tempDir where exec's {@code runc-process*} spec files go ($XDG_RUNTIME_DIR, else the temp dir)
      */
     Runc(OperatingSystem os, String binary, Path root, Path logFile, boolean systemdCgroup, String criuPath, Path tempDir) {
+        this(os, binary, root, logFile, systemdCgroup, criuPath, tempDir, null);
+    }
+
+    private Runc(OperatingSystem os, String binary, Path root, Path logFile, boolean systemdCgroup, String criuPath,
+                 Path tempDir, Duration deadline) {
         this.os = os;
         this.binary = binary == null || binary.isEmpty() ? DEFAULT_BINARY : binary;
         this.root = root;
@@ -50,6 +62,20 @@ final class Runc {
         this.systemdCgroup = systemdCgroup;
         this.criuPath = criuPath == null ? "" : criuPath;
         this.tempDir = tempDir;
+        this.deadline = deadline;
+    }
+
+    /**
+     * The runc of a bundle whose shim is gone, for the Stop path ({@code delete}, shim-doctor): {@code root} is runc's
+     * state root with the namespace already appended.
+     */
+    public static Runc forBundle(OperatingSystem os, String binary, Path root, Path logFile, boolean systemdCgroup) {
+        return new Runc(os, binary, root, logFile, systemdCgroup, "", null, null);
+    }
+
+    /** The same runc, killing any command that outlives {@code limit} (the Stop path must answer within 5 s). */
+    public Runc withDeadline(Duration limit) {
+        return new Runc(os, binary, root, log.file(), systemdCgroup, criuPath, tempDir, limit);
     }
 
     /** The runc of a container created with these options, as containerd's {@code NewRunc} sets it up. */
@@ -117,7 +143,7 @@ final class Runc {
     }
 
     /** {@code runc delete}; "does not exist" is success: the container is gone either way (go-runc callers agree). */
-    void delete(String id, boolean force) throws RuncException {
+    public void delete(String id, boolean force) throws RuncException {
         try {
             run(deleteCommand(id, force), null);
         } catch (RuncException e) {
@@ -176,7 +202,9 @@ final class Runc {
     /** A command whose stdio belongs to the container: no output of ours to quote (go-runc's runOrError with IO set). */
     private void runWithStdio(List<String> argv, Map<Integer, Integer> stdio) throws RuncException {
         long logStart = log.size();
-        Exit exit = await(startChild(spawnOf(argv, stdio)), argv);
+        Reaper.Child child = startChild(spawnOf(argv, stdio));
+        armDeadline(child, argv);
+        Exit exit = await(child, argv);
         if (exit.status() != 0) {
             throw failure(logStart, binary + " did not terminate successfully: exit status " + exit.status());
         }
@@ -203,6 +231,7 @@ final class Runc {
             os.close(out[1]);
             if (in != null) os.close(in[0]);
         }
+        armDeadline(child, argv);
         if (in != null) feed(in[1], stdin);
         byte[] output;
         try {
@@ -257,6 +286,24 @@ final class Runc {
         } catch (IOException e) {
             throw new RuncException("failed to create pipe for runc: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Kills the command if it is still running when the deadline passes; its pipe then reaches EOF and its exit
+     * (128 + SIGKILL) comes through the reaper as usual, so the caller's reads and waits end by themselves.
+     */
+    private void armDeadline(Reaper.Child child, List<String> argv) {
+        if (deadline == null) return;
+        CompletableFuture.delayedExecutor(deadline.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+            if (child.exit().isDone()) return;
+            try {
+                os.kill(child.pid(), SIGKILL);
+                LOG.log(System.Logger.Level.WARNING, "{0} did not finish within {1} ms: killed it",
+                        String.join(" ", argv), String.valueOf(deadline.toMillis()));
+            } catch (IOException ignored) {
+                // it exited meanwhile
+            }
+        });
     }
 
     private static Exit await(Reaper.Child child, List<String> argv) throws RuncException {

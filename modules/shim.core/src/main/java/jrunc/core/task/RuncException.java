@@ -4,7 +4,7 @@ package jrunc.core.task;
  * A runc command failed. The message is runc's own words: the last error of {@code log.json} written by this call,
  * else its output, else its exit status (go-runc's "exit status N: output").
  */
-final class RuncException extends Exception {
+public final class RuncException extends Exception {
     private static final long serialVersionUID = 1L;
 
     RuncException(String message) {

@@ -30,6 +30,9 @@ final class FakeOs implements OperatingSystem {
     final Map<String, Integer> busyCount = new HashMap<>();
     /** What a spawned program prints and its exit status, by argv. */
     Function<List<String>, Map.Entry<Integer, String>> program = argv -> Map.entry(0, "");
+    /** When set, a started program runs until it is killed (a hung runc). */
+    boolean programsHang;
+    private final Map<Integer, CompletableFuture<Exit>> running = new HashMap<>();
     private final Map<Integer, String> pipes = new HashMap<>();
     private int nextFd = 100;
     private int nextPid = 1000;
@@ -54,6 +57,13 @@ final class FakeOs implements OperatingSystem {
                 Map.Entry<Integer, String> result = program.apply(spawn.argv());
                 Integer out = spawn.fds().get(1);
                 if (out != null) pipes.put(out - 1, result.getValue());
+                if (programsHang) {
+                    CompletableFuture<Exit> exit = new CompletableFuture<>();
+                    synchronized (running) {
+                        running.put(pid, exit);
+                    }
+                    return new Child(pid, exit);
+                }
                 return new Child(pid, CompletableFuture.completedFuture(new Exit(pid, result.getKey(), Instant.EPOCH)));
             }
 
@@ -64,7 +74,17 @@ final class FakeOs implements OperatingSystem {
         };
     }
 
-    @Override public void kill(int pid, int signal) { killed.add(pid); }
+    @Override
+    public void kill(int pid, int signal) {
+        synchronized (killed) {
+            killed.add(pid);
+        }
+        CompletableFuture<Exit> exit;
+        synchronized (running) {
+            exit = running.remove(pid);
+        }
+        if (exit != null) exit.complete(new Exit(pid, 128 + signal, Instant.EPOCH));
+    }
     @Override public boolean isAlive(int pid) { return false; }
 
     @Override

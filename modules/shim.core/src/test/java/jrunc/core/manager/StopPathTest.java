@@ -84,6 +84,17 @@ class StopPathTest {
     }
 
     @Test
+    void aHungRuncIsKilledAtTheDeadlineAndTheStopStillAnswers() throws IOException {
+        os.programsHang = true;
+        Files.writeString(bundle.resolve("init.pid"), "4242");
+        StopResult r = new StopPath(os, clock, java.time.Duration.ofMillis(100)).stop(bundle, "default", "c1", null);
+        assertEquals(List.of(1000), os.killed, "runc (the first spawned pid) was killed");
+        assertFalse(runcStep(r).ok());
+        assertTrue(runcStep(r).detail().contains("137"), runcStep(r).detail());
+        assertEquals(4242, r.pid());
+    }
+
+    @Test
     void neverSignalsTheInitPid() throws IOException {
         Files.writeString(bundle.resolve("init.pid"), "1");
         new StopPath(os, clock).stop(bundle, "default", "c1", null);
