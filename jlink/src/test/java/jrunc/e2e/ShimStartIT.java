@@ -137,6 +137,54 @@ class ShimStartIT {
     }
 
     @Test
+    void joinsTheShimCgroupFromTheOptionsOnStdinAndScoresJustAboveItsParentForTheOomKiller() throws Exception {
+        Path bundle = bundle("b1", null);
+        String cgroup = "/jrunc-it-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        Path procs = Path.of("/sys/fs/cgroup/memory" + cgroup, "cgroup.procs");
+        if (!Files.isDirectory(Path.of("/sys/fs/cgroup/memory"))) procs = Path.of("/sys/fs/cgroup" + cgroup, "cgroup.procs");
+        byte[] options = com.google.protobuf.Any.newBuilder().setTypeUrl("containerd.runc.v1.Options")
+                .setValue(jrunc.proto.runc.Options.newBuilder().setShimCgroup(cgroup).build().toByteString())
+                .build().toByteArray();
+        int parentScore = Integer.parseInt(Files.readString(Path.of("/proc/self/oom_score_adj")).trim());
+        try {
+            ShimBinary.Result r = ShimBinary.run(bundle, options, "-namespace", "jrunc-it", "-address",
+                    containerdAddress(), "-id", "c1", "start");
+            assertEquals(0, r.exit(), r.stderr());
+            sockets.add(SocketAddress.path(r.out()));
+            int daemon = connect(SocketAddress.path(r.out()), "c1").getShimPid();
+            daemons.add((long) daemon);
+            assertTrue(Files.readAllLines(procs).contains(String.valueOf(daemon)), "daemon in " + procs);
+            assertEquals(String.valueOf(Math.min(parentScore + 1, 1000)),
+                    Files.readString(Path.of("/proc/" + daemon + "/oom_score_adj")).trim());
+        } finally {
+            for (long pid : daemons) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            for (long pid : daemons) Poll.until(Duration.ofSeconds(5), () -> ProcessHandle.of(pid).isEmpty());
+            removeCgroupEverywhere(cgroup);
+        }
+    }
+
+    /** The daemon joined every hierarchy: remove the test cgroup from each once it is empty. */
+    private static void removeCgroupEverywhere(String cgroup) throws Exception {
+        try (var hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path h : hierarchies.toList()) {
+                Path dir = Path.of(h + cgroup);
+                if (Files.isDirectory(dir)) {
+                    Poll.until(Duration.ofSeconds(5), () -> {
+                        try {
+                            Files.delete(dir);
+                            return true;
+                        } catch (java.io.IOException e) {
+                            return false;
+                        }
+                    });
+                }
+            }
+        }
+        Path unified = Path.of("/sys/fs/cgroup" + cgroup);
+        if (Files.isDirectory(unified)) Files.delete(unified);
+    }
+
+    @Test
     void aStaleSocketFileIsReplaced() throws Exception {
         Path bundle = bundle("b1", null);
         Path socket = SocketAddress.path(SocketAddress.of(containerdAddress(), "jrunc-it", "c1"));

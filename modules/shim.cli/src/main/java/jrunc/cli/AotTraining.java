@@ -3,19 +3,34 @@ package jrunc.cli;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import jrunc.core.manager.BundleFiles;
 import jrunc.core.manager.ShimFlags;
 import jrunc.core.manager.SocketAddress;
+import jrunc.core.spi.OperatingSystem;
+import jrunc.core.task.TaskHandlers;
+import jrunc.core.task.TaskService;
+import jrunc.core.ttrpc.ServiceRegistry;
+import jrunc.core.ttrpc.TtrpcClient;
+import jrunc.core.ttrpc.TtrpcException;
+import jrunc.core.ttrpc.TtrpcServer;
+import jrunc.proto.task.ConnectRequest;
+import jrunc.proto.task.ConnectResponse;
 import jrunc.proto.task.CreateTaskRequest;
+import jrunc.proto.task.StateRequest;
 import jrunc.proto.task.StateResponse;
 
 /**
  * The AOT cache's training run (build-image.sh, {@code -XX:AOTCacheOutput}): one JVM that goes through what
  * containerd makes the binary do — {@code start} in a scratch bundle, with {@code /bin/true} standing in for the daemon
- * so nothing stays behind, then {@code delete}, then the Task API messages the daemon decodes first. The cache then
+ * so nothing stays behind, then {@code delete}, then serve mode's first calls (Connect, State) over a scratch socket. The cache then
  * holds the classes of all three paths, loaded and linked, for every later start of the launcher.
  *
  * <p>Usage: {@code AotTraining <scratch dir>}; never run by containerd.
@@ -44,6 +59,36 @@ public final class AotTraining {
 
         CreateTaskRequest.parseFrom(CreateTaskRequest.newBuilder().setId("training").setBundle("/b").build().toByteArray());
         StateResponse.newBuilder().setId("training").build().toByteArray();
-        System.out.println("aot training: start=" + started + " delete=" + deleted);
+        int served = serve(scratch.resolve("serve.sock"), namespace);
+        System.out.println("aot training: start=" + started + " delete=" + deleted + " serve=" + served);
+    }
+
+    /** Serve mode's first moments: the Task service on a ttrpc server, answering Connect and an unknown State. */
+    private static int serve(Path socket, String namespace) throws IOException {
+        ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        listener.bind(UnixDomainSocketAddress.of(socket));
+        TaskService tasks = new TaskService(OperatingSystem.load(), (topic, event) -> { }, namespace, () -> { });
+        ServiceRegistry registry = new ServiceRegistry();
+        TaskHandlers.register(registry, tasks);
+        int answered = 0;
+        try (TtrpcServer server = new TtrpcServer(listener, registry, peer -> true).start();
+             TtrpcClient client = new TtrpcClient(socket)) {
+            Map<String, String> md = Map.of("containerd-namespace-ttrpc", namespace);
+            ConnectResponse.parseFrom(client.call(TaskHandlers.SERVICE, "Connect",
+                    ConnectRequest.newBuilder().setId("training").build().toByteArray(), md, Duration.ofSeconds(5)));
+            answered++;
+            try {
+                client.call(TaskHandlers.SERVICE, "State", StateRequest.newBuilder().setId("training").build().toByteArray(),
+                        md, Duration.ofSeconds(5));
+            } catch (TtrpcException expected) {
+                answered++; // NOT_FOUND: no such task
+            }
+        } catch (TtrpcException e) {
+            throw new IOException(e);
+        } finally {
+            tasks.close();
+            Files.deleteIfExists(socket);
+        }
+        return answered;
     }
 }
