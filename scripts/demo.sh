@@ -49,12 +49,11 @@ ctr_ run -d --runtime "$SHIM" "$REF" db sleep 3600 >/dev/null
 ctr_ task ls
 
 echo "==> crash: SIGKILL containerd, then the shim of 'db'"
-db_bundle=$CTD_DIR/state/io.containerd.runtime.v2.task/$NS/db
-db_socket=$(<"$db_bundle/address"); db_socket=${db_socket#unix://}
+# containerd first: a live containerd would notice the dead shim and clean its task up itself.
+kill -KILL "$CTD_PID"; wait "$CTD_PID" 2>/dev/null || true
 for p in /proc/[0-9]*; do
   if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "jrunc.cli.ShimMain -namespace $NS -id db "; then kill -KILL "${p#/proc/}"; fi
 done
-kill -KILL "$CTD_PID"; wait "$CTD_PID" 2>/dev/null || true
 
 echo "==> shim-doctor scan (exit 1 = leftovers found)"
 set +e
