@@ -31,7 +31,7 @@ public interface OperatingSystem {
 
     // --- processes ------------------------------------------------------------------------------------------
     /**
-     * Starts a process with posix_spawn (never ProcessBuilder: the JDK's reaper would fight ours). The returned pid
+     * Starts a process with posix_spawn (never the JDK's process API: its reaper would fight ours). The returned pid
      * is a child of this process; its exit reaches {@link #reaper()} subscribers unless it is {@link Spawn#detached}.
      * Callers who need the exit of this exact child use {@link Reaper#start(Spawn)} instead, which cannot miss it.
      */
@@ -72,8 +72,9 @@ public interface OperatingSystem {
 
     // --- Unix sockets ---------------------------------------------------------------------------------------
     /**
-     * socket/bind/listen on a filesystem Unix socket, mode 0600, without CLOEXEC so it can be handed to a child as
-     * fd 3. Throws {@link ErrnoException} EADDRINUSE (98) when the path exists.
+     * socket/bind/listen on a filesystem Unix socket, mode 0600. Like every fd this interface opens it is close-on-exec;
+     * {@link #spawn} hands it to a child through {@link Spawn#fds()} (as fd 3 for the shim daemon), and the dup there
+     * clears the flag in the child only. Throws {@link ErrnoException} EADDRINUSE (98) when the path exists.
      */
     int listenUnix(Path path) throws IOException;
 

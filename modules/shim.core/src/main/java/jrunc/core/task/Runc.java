@@ -19,7 +19,7 @@ import jrunc.core.spi.Spawn;
 
 /**
  * runc, driven for one container exactly as go-runc v1.0.0 drives it ({@code runc.go}), through the shim's own
- * reaper (never {@code ProcessBuilder}: the JDK's reaper would take the exit status from ours).
+ * reaper (never the JDK's process API: its reaper would take the exit status from ours).
  *
  * <p>Global flags always come first, in go-runc's order: {@code --root <root>/<ns> --log <bundle>/log.json
  * --log-format json [--criu <path>] [--systemd-cgroup]}. Commands that hand the container its stdio (create, exec)
