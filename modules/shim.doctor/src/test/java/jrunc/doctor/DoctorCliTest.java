@@ -1,5 +1,6 @@
 package jrunc.doctor;
 
+import jrunc.core.manager.SocketAddress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import jrunc.core.doctor.NodeSnapshot;
-import jrunc.core.doctor.SocketHash;
 import jrunc.core.manager.StopResult;
 import jrunc.core.spi.OperatingSystem;
 import org.junit.jupiter.api.AfterEach;
@@ -50,12 +50,12 @@ class DoctorCliTest {
 
     private Path task(String id, boolean live) throws IOException {
         Path b = Files.createDirectories(state.resolve(NodeSnapshot.TASK_DIR).resolve("default").resolve(id).resolve("rootfs")).getParent();
-        Path socket = sockets.resolve(SocketHash.hash(CONTAINERD, "default", id));
+        Path socket = sockets.resolve(SocketAddress.hash(CONTAINERD, "default", id));
         ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         ch.bind(UnixDomainSocketAddress.of(socket));
         if (live) liveShims.add(ch);
         else ch.close(); // the file stays, nobody listens: a SIGKILLed shim's socket
-        Files.writeString(b.resolve("address"), SocketHash.UNIX + socket);
+        Files.writeString(b.resolve("address"), SocketAddress.UNIX_PREFIX + socket);
         Files.writeString(b.resolve("config.json"), "{}");
         return b;
     }

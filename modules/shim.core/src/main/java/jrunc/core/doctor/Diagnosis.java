@@ -1,5 +1,6 @@
 package jrunc.core.doctor;
 
+import jrunc.core.manager.SocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -127,7 +128,7 @@ public record Diagnosis(NodeSnapshot snapshot, Scope scope, List<Leftover> lefto
         private DeadBundle dead(Bundle b) {
             String ns = b.namespace(), id = b.id();
             List<Finding> f = new ArrayList<>();
-            Path addressSocket = SocketHash.socketPath(b.address());
+            Path addressSocket = SocketAddress.socketFile(b.address());
             String why = b.address() == null ? "no address file: the shim never finished start"
                     : addressSocket == null ? "address " + b.address() + " is not a unix:// path"
                     : probe(addressSocket) == Probe.MISSING ? "shim gone: socket " + addressSocket + " does not exist"
@@ -266,12 +267,12 @@ public record Diagnosis(NodeSnapshot snapshot, Scope scope, List<Leftover> lefto
          * hash of each containerd address seen on the node with its group key.
          */
         private List<Path> socketsOf(Bundle b) {
-            Path s = SocketHash.socketPath(b.address());
+            Path s = SocketAddress.socketFile(b.address());
             if (s != null) return List.of(s);
             if (b.address() != null) return List.of();
             Set<Path> out = new LinkedHashSet<>();
             for (String addr : node.containerdAddresses()) {
-                Path h = node.socketDir().resolve(SocketHash.hash(addr, b.namespace(), b.groupKey()));
+                Path h = node.socketDir().resolve(SocketAddress.hash(addr, b.namespace(), b.groupKey()));
                 if (node.sockets().containsKey(h)) out.add(h);
             }
             return List.copyOf(out);

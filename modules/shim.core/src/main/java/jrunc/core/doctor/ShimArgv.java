@@ -1,5 +1,6 @@
 package jrunc.core.doctor;
 
+import jrunc.core.manager.SocketAddress;
 import java.util.List;
 import java.util.Set;
 
@@ -65,6 +66,6 @@ public record ShimArgv(String namespace, String id, String address) {
 
     /** The socket this daemon would listen on when its group key is its own id (the common, ungrouped case). */
     public String ungroupedSocketHash() {
-        return SocketHash.hash(address, namespace, id);
+        return SocketAddress.hash(address, namespace, id);
     }
 }

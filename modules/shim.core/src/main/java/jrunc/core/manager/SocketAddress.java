@@ -43,6 +43,16 @@ public final class SocketAddress {
         return Path.of(address.substring(UNIX_PREFIX.length()));
     }
 
+    /**
+     * The socket file an {@code address} file names, or null when it is not an absolute {@code unix://} path:
+     * shim-doctor reads bundles other shims wrote, and one odd file must not stop a scan.
+     */
+    public static Path socketFile(String address) {
+        if (address == null || !address.startsWith(UNIX_PREFIX)) return null;
+        String path = address.substring(UNIX_PREFIX.length());
+        return path.startsWith("/") ? Path.of(path) : null;
+    }
+
     /** Go's {@code filepath.Join}: empty elements are skipped, the result is {@link #goClean cleaned}. */
     static String goJoin(String... elements) {
         StringBuilder sb = new StringBuilder();

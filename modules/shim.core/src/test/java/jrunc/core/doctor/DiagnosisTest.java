@@ -1,5 +1,6 @@
 package jrunc.core.doctor;
 
+import jrunc.core.manager.SocketAddress;
 import static jrunc.core.doctor.FindingKind.*;
 import static jrunc.core.doctor.NodeFixture.bundlePath;
 import static jrunc.core.doctor.NodeFixture.socketOf;
@@ -181,7 +182,7 @@ class DiagnosisTest {
     @Test
     void groupedSocketIsReportedOnceAndRemovedOnce() {
         Path podSocket = socketOf("k8s.io", "pod-2");
-        String address = SocketHash.UNIX + podSocket;
+        String address = SocketAddress.UNIX_PREFIX + podSocket;
         NodeSnapshot node = new NodeFixture()
                 .bundle(new Bundle("k8s.io", "pause", bundlePath("k8s.io", "pause"), false, Set.of("address"), address, null, "pod-2", null))
                 .bundle(new Bundle("k8s.io", "app", bundlePath("k8s.io", "app"), false, Set.of("address"), address, null, "pod-2", null))

@@ -1,5 +1,6 @@
 package jrunc.core.doctor;
 
+import jrunc.core.manager.SocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,7 +34,7 @@ final class NodeFixture {
     }
 
     static Path socketOf(String ns, String key) {
-        return SOCKETS.resolve(SocketHash.hash(CONTAINERD, ns, key));
+        return SOCKETS.resolve(SocketAddress.hash(CONTAINERD, ns, key));
     }
 
     /** A bundle as a shim leaves it after Create: address written, init.pid written, rootfs mounted. */
@@ -41,7 +42,7 @@ final class NodeFixture {
         Path socket = socketOf(ns, id);
         bundles.add(new Bundle(ns, id, bundlePath(ns, id), false,
                 Set.of("address", "config.json", "init.pid", "rootfs", "runtime", "options.json", "log", "work"),
-                SocketHash.UNIX + socket, Integer.toString(initPid), null, "/" + ns + "/" + id));
+                SocketAddress.UNIX_PREFIX + socket, Integer.toString(initPid), null, "/" + ns + "/" + id));
         sockets.put(socket, shim);
         mount(bundlePath(ns, id).resolve("rootfs"), "overlay");
         return this;

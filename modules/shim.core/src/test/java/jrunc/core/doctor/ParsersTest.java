@@ -1,5 +1,6 @@
 package jrunc.core.doctor;
 
+import jrunc.core.manager.SocketAddress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -22,19 +23,19 @@ class ParsersTest {
     @Test
     void socketHashMatchesTheContractsWorkedExample() {
         assertEquals("12117510a54ae87cb9f59e68c4b6897783ff70cec968b5b5967a0a0cd503057e",
-                SocketHash.hash("/run/containerd/containerd.sock", "default", "demo"));
+                SocketAddress.hash("/run/containerd/containerd.sock", "default", "demo"));
     }
 
     @Test
     void socketHashCleansThePathAsGoFilepathJoinDoes() {
-        assertEquals(SocketHash.hash("/run/containerd/containerd.sock", "default", "demo"),
-                SocketHash.hash("/run/containerd//containerd.sock/", "default", "demo"));
+        assertEquals(SocketAddress.hash("/run/containerd/containerd.sock", "default", "demo"),
+                SocketAddress.hash("/run/containerd//containerd.sock/", "default", "demo"));
     }
 
     @Test
     void addressNamesItsSocketFile() {
-        assertEquals(Path.of("/run/containerd/s/abc"), SocketHash.socketPath("unix:///run/containerd/s/abc"));
-        assertNull(SocketHash.socketPath("\0/containerd-shim/x.sock"));
+        assertEquals(Path.of("/run/containerd/s/abc"), SocketAddress.socketFile("unix:///run/containerd/s/abc"));
+        assertNull(SocketAddress.socketFile("\0/containerd-shim/x.sock"));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package jrunc.linux.node;
 
+import jrunc.core.manager.SocketAddress;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
@@ -16,7 +17,6 @@ import java.util.Set;
 import jrunc.core.doctor.CleanAction;
 import jrunc.core.doctor.CleanPlan;
 import jrunc.core.doctor.NodeSnapshot.Probe;
-import jrunc.core.doctor.SocketHash;
 import jrunc.core.doctor.SpecFields;
 import jrunc.core.doctor.StopAction;
 import jrunc.core.manager.MountInfo;
@@ -108,7 +108,7 @@ public final class Cleaner {
         Path bundle = a.target();
         Path address = bundle.resolve("address");
         if (Files.exists(address)) {
-            Path socket = SocketHash.socketPath(Files.readString(address, StandardCharsets.UTF_8));
+            Path socket = SocketAddress.socketFile(Files.readString(address, StandardCharsets.UTF_8));
             if (socket != null && prober.probe(socket).alive()) {
                 return new Outcome(a, Status.SKIPPED, "shim answers on " + socket + " now: bundle is live", List.of());
             }

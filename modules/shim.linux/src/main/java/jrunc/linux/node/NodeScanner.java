@@ -1,5 +1,6 @@
 package jrunc.linux.node;
 
+import jrunc.core.manager.SocketAddress;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -20,7 +21,6 @@ import jrunc.core.doctor.NodeSnapshot.Probe;
 import jrunc.core.doctor.NodeSnapshot.ProcessInfo;
 import jrunc.core.doctor.NodeSnapshot.RuncState;
 import jrunc.core.doctor.ShimArgv;
-import jrunc.core.doctor.SocketHash;
 import jrunc.core.doctor.SpecFields;
 import jrunc.core.manager.MountInfo;
 
@@ -115,7 +115,7 @@ public final class NodeScanner {
         String address = files.contains("address") ? readOrNull(dir.resolve("address")) : null;
         String initPid = files.contains("init.pid") ? readOrNull(dir.resolve("init.pid")) : null;
 
-        Path socket = SocketHash.socketPath(address);
+        Path socket = SocketAddress.socketFile(address);
         if (socket != null) sockets.computeIfAbsent(socket, prober::probe);
         boolean answered = socket != null && sockets.get(socket).alive();
         String group = null, cgroups = null;
@@ -130,7 +130,7 @@ public final class NodeScanner {
             if (address == null && !hidden) {
                 String key = group == null ? id : group;
                 for (String a : addresses) {
-                    sockets.computeIfAbsent(options.socketDir().resolve(SocketHash.hash(a, ns, key)), prober::probe);
+                    sockets.computeIfAbsent(options.socketDir().resolve(SocketAddress.hash(a, ns, key)), prober::probe);
                 }
             }
         }

@@ -1,5 +1,6 @@
 package jrunc.linux.node;
 
+import jrunc.core.manager.SocketAddress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -65,7 +66,7 @@ class CleanerTest {
             Path b = node.task("default", "back", false, 1);
             CleanPlan plan = CleanPlan.of(Diagnosis.examine(new NodeScanner(node.options(null)).scan(), Scope.ALL), null);
             // Between scan and clean, a shim comes up on that address (containerd restarted the task).
-            Path socket = node.sockets.resolve(jrunc.core.doctor.SocketHash.hash(FakeNode.CONTAINERD, "default", "back"));
+            Path socket = node.sockets.resolve(SocketAddress.hash(FakeNode.CONTAINERD, "default", "back"));
             Files.delete(socket);
             node.listen(socket);
 

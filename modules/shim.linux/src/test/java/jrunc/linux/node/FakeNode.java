@@ -1,5 +1,6 @@
 package jrunc.linux.node;
 
+import jrunc.core.manager.SocketAddress;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -9,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
 import jrunc.core.doctor.NodeSnapshot;
-import jrunc.core.doctor.SocketHash;
 
 /** A node laid out in a temp directory: state, socket dir and runc root, with real Unix sockets. */
 final class FakeNode implements AutoCloseable {
@@ -36,10 +36,10 @@ final class FakeNode implements AutoCloseable {
     Path task(String ns, String id, boolean live, int initPid) throws IOException {
         Path b = Files.createDirectories(bundle(ns, id));
         Files.createDirectories(b.resolve("rootfs"));
-        Path socket = sockets.resolve(SocketHash.hash(CONTAINERD, ns, id));
+        Path socket = sockets.resolve(SocketAddress.hash(CONTAINERD, ns, id));
         if (live) listen(socket);
         else deadSocket(socket);
-        Files.writeString(b.resolve("address"), SocketHash.UNIX + socket);
+        Files.writeString(b.resolve("address"), SocketAddress.UNIX_PREFIX + socket);
         Files.writeString(b.resolve("config.json"), "{\"linux\":{\"cgroupsPath\":\"/" + ns + "/" + id + "\"}}");
         Files.writeString(b.resolve("init.pid"), Integer.toString(initPid));
         Files.writeString(b.resolve("runtime"), "");

@@ -1,5 +1,6 @@
 package jrunc.linux.node;
 
+import jrunc.core.manager.SocketAddress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,7 +14,6 @@ import jrunc.core.doctor.Finding;
 import jrunc.core.doctor.NodeSnapshot;
 import jrunc.core.doctor.NodeSnapshot.Probe;
 import jrunc.core.doctor.Scope;
-import jrunc.core.doctor.SocketHash;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,7 +44,7 @@ class NodeScannerTest {
 
             assertEquals(3, snap.bundles().size());
             NodeSnapshot.Bundle b = snap.bundles().stream().filter(x -> x.path().equals(down)).findFirst().orElseThrow();
-            assertEquals(SocketHash.UNIX + node.sockets.resolve(SocketHash.hash(FakeNode.CONTAINERD, "default", "down")), b.address());
+            assertEquals(SocketAddress.UNIX_PREFIX + node.sockets.resolve(SocketAddress.hash(FakeNode.CONTAINERD, "default", "down")), b.address());
             assertEquals("1", b.initPid());
             assertEquals("/default/down", b.cgroupsPath());
             assertTrue(snap.bundles().stream().anyMatch(x -> x.hidden() && x.id().equals("gone")));
