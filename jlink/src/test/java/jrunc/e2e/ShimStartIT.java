@@ -222,6 +222,19 @@ class ShimStartIT {
     }
 
     @Test
+    void sigtermEndsTheDaemonAndRemovesItsSocket() throws Exception {
+        Path bundle = bundle("b1", null);
+        ShimBinary.Result r = start(bundle, "c1");
+        Path socket = SocketAddress.path(r.out());
+        int pid = connect(socket, "c1").getShimPid();
+        daemons.add((long) pid);
+        ProcessHandle.of(pid).orElseThrow().destroy(); // SIGTERM
+        assertTrue(Poll.until(Duration.ofSeconds(10), () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true)),
+                "the daemon exited");
+        assertFalse(Files.exists(socket), "its socket was removed");
+    }
+
+    @Test
     void theDaemonLogsIntoTheBundlesLogFifo() throws Exception {
         Path bundle = bundle("b1", null);
         ShimBinary.Result r = start(bundle, "c1");

@@ -35,6 +35,8 @@ final class ServeCommand {
 
     private final ShimFlags flags;
     private final CountDownLatch shutdown = new CountDownLatch(1);
+    /** Counted down once the socket is removed and the publisher drained: a SIGTERM hook waits for it. */
+    private final CountDownLatch stopped = new CountDownLatch(1);
 
     ServeCommand(ShimFlags flags) {
         this.flags = flags;
@@ -65,7 +67,16 @@ final class ServeCommand {
             LOG.log(Level.ERROR, "shim failed to start serving", e);
             return 1;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(shutdown::countDown, "shim-sigterm"));
+        // SIGTERM/SIGINT end the shim even with tasks registered (contract §1.10). The JVM halts once its hooks return,
+        // so the hook waits for the exit sequence below instead of racing it.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            shutdown.countDown();
+            try {
+                stopped.await(PUBLISHER_DRAIN.toMillis() + 1000, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "shim-sigterm"));
         LOG.log(Level.INFO, "jrunc shim serving on {0} (pid {1})", socket, String.valueOf(os.pid()));
         try {
             shutdown.await();
@@ -78,6 +89,7 @@ final class ServeCommand {
         server.close();
         tasks.close();
         publisher.close(PUBLISHER_DRAIN);
+        stopped.countDown();
         return 0;
     }
 
