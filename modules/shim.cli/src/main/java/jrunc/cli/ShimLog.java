@@ -57,12 +57,17 @@ public final class ShimLog extends System.LoggerFinder {
         private static void write(Level level, String msg, Throwable thrown) {
             StringBuilder sb = new StringBuilder(160)
                     .append("time=\"").append(Instant.now()).append("\" level=").append(logrusLevel(level))
-                    .append(" msg=\"").append(msg == null ? "" : msg.replace("\\", "\\\\").replace("\"", "\\\""));
-            if (thrown != null) sb.append(": ").append(String.valueOf(thrown).replace("\"", "\\\""));
+                    .append(" msg=\"").append(quoted(msg == null ? "" : msg));
+            if (thrown != null) sb.append(": ").append(quoted(String.valueOf(thrown)));
             sb.append('"').append(fields).append('\n');
             PrintStream err = System.err;
             err.print(sb);
             err.flush();
+        }
+
+        /** As logrus quotes a value: one line, whatever the message holds (runc's errors can span lines). */
+        private static String quoted(String text) {
+            return text.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n").replace("\r", "\\r");
         }
 
         private static String logrusLevel(Level level) {
