@@ -1,6 +1,5 @@
 package jrunc.doctor;
 
-import jrunc.core.manager.SocketAddress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import jrunc.core.doctor.NodeSnapshot;
+import jrunc.core.manager.SocketAddress;
 import jrunc.core.manager.StopResult;
 import jrunc.core.spi.OperatingSystem;
 import org.junit.jupiter.api.AfterEach;

@@ -1,6 +1,5 @@
 package jrunc.core.doctor;
 
-import jrunc.core.manager.SocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -21,6 +20,7 @@ import jrunc.core.doctor.NodeSnapshot.Probe;
 import jrunc.core.doctor.NodeSnapshot.ProcessInfo;
 import jrunc.core.doctor.NodeSnapshot.RuncState;
 import jrunc.core.manager.MountInfo;
+import jrunc.core.manager.SocketAddress;
 
 /**
  * What a crash left on a node: a pure function of a {@link NodeSnapshot}. The one rule above all others: a bundle
@@ -229,16 +229,16 @@ public record Diagnosis(NodeSnapshot snapshot, Scope scope, List<Leftover> lefto
         }
 
         /**
-         * A shim daemon serving no task: its socket (hashed from its own argv, the ungrouped case) accepts, yet no
-         * bundle has its id or names that socket. A grouped shim whose socket is keyed by a pod id we cannot see
-         * is not reported: we cannot tell it from a busy one.
+         * A shim daemon serving no task: its socket accepts, yet no bundle names that socket in its {@code address}
+         * nor has the shim's own id. The socket is the one the process really listens on when the scan could see it
+         * (a grouped shim's socket is keyed by its pod, not its id), else the hash of its own argv.
          */
         private List<LeakedShim> leakedShims() {
             List<LeakedShim> out = new ArrayList<>();
             for (ProcessInfo p : sortedProcesses()) {
                 ShimArgv a = shims.get(p.pid());
                 if (a == null || !scope.namespaceMatches(a.namespace())) continue;
-                Path socket = node.socketDir().resolve(a.ungroupedSocketHash());
+                Path socket = node.shimListeners().getOrDefault(p.pid(), node.socketDir().resolve(a.ungroupedSocketHash()));
                 if (!probe(socket).alive() || claims.containsKey(socket)) continue;
                 if (bundleByKey.containsKey(key(a.namespace(), a.id()))) continue;
                 out.add(new LeakedShim(a.namespace(), a.id(), new VerifiedProcess(p.pid(), p.startTicks(), "shim argv"),

@@ -21,10 +21,13 @@ import jrunc.core.manager.MountInfo;
  * @param processes            pid → what /proc says about it
  * @param containerdAddresses  containerd {@code -address} values seen on this node (shim argv, defaults): the
  *                             input of the socket address hash
+ * @param shimListeners        shim pid → the Unix socket it listens on (its fds matched against /proc/net/unix):
+ *                             how a grouped shim, whose socket is keyed by a pod id, is tied to its socket
  */
 public record NodeSnapshot(Path stateDir, Path socketDir, Path runcRoot, List<Bundle> bundles,
                            List<RuncState> runcStates, Map<Path, Probe> sockets, List<MountInfo> mounts,
-                           Map<Integer, ProcessInfo> processes, Set<String> containerdAddresses) {
+                           Map<Integer, ProcessInfo> processes, Set<String> containerdAddresses,
+                           Map<Integer, Path> shimListeners) {
 
     /** containerd's runtime v2 task directory under {@code state}. */
     public static final String TASK_DIR = "io.containerd.runtime.v2.task";
@@ -36,6 +39,7 @@ public record NodeSnapshot(Path stateDir, Path socketDir, Path runcRoot, List<Bu
         mounts = List.copyOf(mounts);
         processes = Map.copyOf(processes);
         containerdAddresses = Set.copyOf(containerdAddresses);
+        shimListeners = Map.copyOf(shimListeners);
     }
 
     /** What a connect to a Unix socket said. */

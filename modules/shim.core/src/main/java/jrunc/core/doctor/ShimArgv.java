@@ -1,8 +1,8 @@
 package jrunc.core.doctor;
 
-import jrunc.core.manager.SocketAddress;
 import java.util.List;
 import java.util.Set;
+import jrunc.core.manager.SocketAddress;
 
 /**
  * Recognises a shim daemon by its argv: {@code containerd-shim-runc-v2 -namespace ns -id id -address sock} as

@@ -1,6 +1,5 @@
 package jrunc.core.doctor;
 
-import jrunc.core.manager.SocketAddress;
 import static jrunc.core.doctor.FindingKind.*;
 import static jrunc.core.doctor.NodeFixture.bundlePath;
 import static jrunc.core.doctor.NodeFixture.socketOf;
@@ -12,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import jrunc.core.doctor.NodeSnapshot.Bundle;
 import jrunc.core.doctor.NodeSnapshot.Probe;
+import jrunc.core.manager.SocketAddress;
 import org.junit.jupiter.api.Test;
 
 class DiagnosisTest {
@@ -254,6 +254,27 @@ class DiagnosisTest {
     void shimServingATaskIsNotLeaked() {
         NodeSnapshot node = new NodeFixture().task("default", "busy", 10, Probe.ACCEPTING).goShim(11, "default", "busy").build();
         assertTrue(Diagnosis.examine(node, Scope.ALL).clean());
+    }
+
+    @Test
+    void aGroupedShimWhoseBundlesAreAllGoneIsLeakedThroughTheSocketItListensOn() {
+        Path podSocket = socketOf("k8s.io", "pod-1");
+        NodeSnapshot node = new NodeFixture().goShim(2000, "k8s.io", "pause-1")
+                .socket(podSocket, Probe.ACCEPTING).listening(2000, podSocket).build();
+        Diagnosis d = Diagnosis.examine(node, Scope.ALL);
+        assertEquals(List.of("leaked-shim"), kinds(d));
+        assertEquals(podSocket.toString(), d.findings().getFirst().attributes().get("socket"));
+    }
+
+    @Test
+    void aGroupedShimStillNamedByAnotherBundleOfItsPodIsNotLeaked() {
+        Path podSocket = socketOf("k8s.io", "pod-1");
+        // the pause container's bundle (the shim's own -id) is gone; an app container of the pod still names the socket
+        Bundle app = new Bundle("k8s.io", "app-1", bundlePath("k8s.io", "app-1"), false, Set.of("address", "config.json"),
+                SocketAddress.UNIX_PREFIX + podSocket, "42", "pod-1", "/k8s.io/app-1");
+        NodeSnapshot node = new NodeFixture().bundle(app).goShim(2000, "k8s.io", "pause-1")
+                .socket(podSocket, Probe.ACCEPTING).listening(2000, podSocket).build();
+        assertTrue(Diagnosis.examine(node, Scope.ALL).clean(), () -> kinds(Diagnosis.examine(node, Scope.ALL)).toString());
     }
 
     @Test

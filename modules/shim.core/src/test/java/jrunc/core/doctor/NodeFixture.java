@@ -1,6 +1,5 @@
 package jrunc.core.doctor;
 
-import jrunc.core.manager.SocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,6 +12,7 @@ import jrunc.core.doctor.NodeSnapshot.Probe;
 import jrunc.core.doctor.NodeSnapshot.ProcessInfo;
 import jrunc.core.doctor.NodeSnapshot.RuncState;
 import jrunc.core.manager.MountInfo;
+import jrunc.core.manager.SocketAddress;
 
 /** Builds node snapshots for tests, in containerd's default layout. */
 final class NodeFixture {
@@ -27,6 +27,7 @@ final class NodeFixture {
     private final List<MountInfo> mounts = new ArrayList<>();
     private final Map<Integer, ProcessInfo> processes = new HashMap<>();
     private final Set<String> addresses = new HashSet<>(Set.of(CONTAINERD));
+    private final Map<Integer, Path> listeners = new HashMap<>();
     private int mountId = 100;
 
     static Path bundlePath(String ns, String id) {
@@ -83,7 +84,13 @@ final class NodeFixture {
                 "-namespace", ns, "-id", id, "-address", CONTAINERD);
     }
 
+    /** The scanner saw {@code pid} listening on {@code socket} (its fds in /proc/net/unix). */
+    NodeFixture listening(int pid, Path socket) {
+        listeners.put(pid, socket);
+        return this;
+    }
+
     NodeSnapshot build() {
-        return new NodeSnapshot(STATE, SOCKETS, RUNC, bundles, runc, sockets, mounts, processes, addresses);
+        return new NodeSnapshot(STATE, SOCKETS, RUNC, bundles, runc, sockets, mounts, processes, addresses, listeners);
     }
 }

@@ -1,6 +1,5 @@
 package jrunc.core.doctor;
 
-import jrunc.core.manager.SocketAddress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -10,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import jrunc.core.manager.MountInfo;
+import jrunc.core.manager.SocketAddress;
 import org.junit.jupiter.api.Test;
 
 class ParsersTest {

@@ -1,6 +1,5 @@
 package jrunc.linux.node;
 
-import jrunc.core.manager.SocketAddress;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
@@ -20,6 +19,7 @@ import jrunc.core.doctor.NodeSnapshot.Probe;
 import jrunc.core.doctor.SpecFields;
 import jrunc.core.doctor.StopAction;
 import jrunc.core.manager.MountInfo;
+import jrunc.core.manager.SocketAddress;
 import jrunc.core.manager.StopResult;
 import jrunc.core.spi.ErrnoException;
 import jrunc.core.spi.OperatingSystem;

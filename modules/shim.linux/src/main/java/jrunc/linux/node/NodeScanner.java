@@ -1,6 +1,5 @@
 package jrunc.linux.node;
 
-import jrunc.core.manager.SocketAddress;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -23,6 +22,7 @@ import jrunc.core.doctor.NodeSnapshot.RuncState;
 import jrunc.core.doctor.ShimArgv;
 import jrunc.core.doctor.SpecFields;
 import jrunc.core.manager.MountInfo;
+import jrunc.core.manager.SocketAddress;
 
 /**
  * Reads a node into a {@link NodeSnapshot}, changing nothing. Built to stay well under a second with a thousand
@@ -71,10 +71,15 @@ public final class NodeScanner {
     public NodeSnapshot scan() throws IOException {
         Map<Integer, ProcessInfo> processes = ProcTable.read(options.proc());
         Set<String> addresses = new HashSet<>(options.containerdAddresses());
+        List<Integer> shimPids = new ArrayList<>();
         for (ProcessInfo p : processes.values()) {
             ShimArgv a = ShimArgv.parse(p.argv());
-            if (a != null) addresses.add(a.address());
+            if (a != null) {
+                addresses.add(a.address());
+                shimPids.add(p.pid());
+            }
         }
+        Map<Integer, Path> shimListeners = UnixListeners.of(options.proc(), shimPids);
 
         Map<Path, Probe> sockets = new HashMap<>();
         for (Path s : list(options.socketDir())) {
@@ -103,7 +108,7 @@ public final class NodeScanner {
 
         String mountinfo = Files.readString(options.proc().resolve("self/mountinfo"), StandardCharsets.UTF_8);
         return new NodeSnapshot(options.stateDir(), options.socketDir(), options.runcRoot(), bundles, runc, sockets,
-                MountInfo.parse(mountinfo, options.stateDir().toString()), processes, addresses);
+                MountInfo.parse(mountinfo, options.stateDir().toString()), processes, addresses, shimListeners);
     }
 
     private Bundle readBundle(String ns, Path dir, Map<Path, Probe> sockets, Set<String> addresses) {

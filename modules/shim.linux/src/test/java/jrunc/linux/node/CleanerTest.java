@@ -1,6 +1,5 @@
 package jrunc.linux.node;
 
-import jrunc.core.manager.SocketAddress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,6 +16,7 @@ import jrunc.core.doctor.CleanPlan;
 import jrunc.core.doctor.Diagnosis;
 import jrunc.core.doctor.Scope;
 import jrunc.core.doctor.StopAction;
+import jrunc.core.manager.SocketAddress;
 import jrunc.core.manager.StopPath;
 import jrunc.core.manager.StopResult;
 import jrunc.core.spi.OperatingSystem;

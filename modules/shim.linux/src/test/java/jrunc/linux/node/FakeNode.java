@@ -1,6 +1,5 @@
 package jrunc.linux.node;
 
-import jrunc.core.manager.SocketAddress;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -10,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
 import jrunc.core.doctor.NodeSnapshot;
+import jrunc.core.manager.SocketAddress;
 
 /** A node laid out in a temp directory: state, socket dir and runc root, with real Unix sockets. */
 final class FakeNode implements AutoCloseable {

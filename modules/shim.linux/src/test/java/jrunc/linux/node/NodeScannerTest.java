@@ -1,6 +1,5 @@
 package jrunc.linux.node;
 
-import jrunc.core.manager.SocketAddress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +13,7 @@ import jrunc.core.doctor.Finding;
 import jrunc.core.doctor.NodeSnapshot;
 import jrunc.core.doctor.NodeSnapshot.Probe;
 import jrunc.core.doctor.Scope;
+import jrunc.core.manager.SocketAddress;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
