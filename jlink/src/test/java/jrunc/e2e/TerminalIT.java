@@ -3,6 +3,10 @@ package jrunc.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Tasks and execs with a terminal ({@code ctr -t}), contract §5.4 "Terminal" and §3.1 ResizePty: the shim gets the
- * pty master from runc over the console socket, copies it to ctr, and sets the window size ctr asks for.
+ * pty master from runc over the console socket, copies between it and ctr, and sets the window size ctr asks for.
  *
  * <p>{@code ctr -t} insists that its own stdin is a terminal, so ctr runs under util-linux {@code script}, which
  * gives it one. Inside, {@code stty} first sets that terminal's size; ctr sends the same size to the task with
@@ -43,6 +47,20 @@ abstract class TerminalIT {
     }
 
     @Test
+    void whatTheClientTypesReachesTheTaskThroughItsTerminal(Ctr ctr) throws IOException {
+        Path typed = Files.writeString(Files.createTempFile("jrunc-e2e-typed-", ".txt"), "hello tty\n");
+        try {
+            CtrResult result = underScript(ctr, typed.toFile(), "run", "-t", "--rm", "--runtime", ctr.shim().runtime(),
+                    BusyboxImage.REF, "tty-read", "sh", "-c", "read line; echo \"got <$line>\"");
+
+            assertEquals(0, result.exitCode(), result::describe);
+            assertTrue(result.stdout().contains("got <hello tty>"), result::describe);
+        } finally {
+            Files.deleteIfExists(typed);
+        }
+    }
+
+    @Test
     void execWithATerminalSeesAPtyOfTheClientsSize(Ctr ctr) {
         ctr.runDetached("tty-host", "sleep", "600").requireSuccess();
         ctr.awaitTaskStatus("tty-host", "RUNNING", STATE_TIMEOUT);
@@ -64,12 +82,17 @@ abstract class TerminalIT {
      * everything the terminal showed comes back on script's stdout.
      */
     private static CtrResult underScript(Ctr ctr, String... ctrArgs) {
+        return underScript(ctr, new File("/dev/null"), ctrArgs);
+    }
+
+    /** As above, with {@code typed} as what the user types into script's terminal. */
+    private static CtrResult underScript(Ctr ctr, File typed, String... ctrArgs) {
         List<String> args = new ArrayList<>(List.of("-n", ctr.namespace()));
         args.addAll(List.of(ctrArgs));
         String ctrLine = ctr.containerd().ctrCommand(args.toArray(String[]::new)).stream()
                 .map(TerminalIT::shellQuote).collect(Collectors.joining(" "));
         return Commands.run(List.of("script", "-qec", "stty rows " + ROWS + " cols " + COLS + "; exec " + ctrLine,
-                "/dev/null"), TIMEOUT);
+                "/dev/null"), TIMEOUT, typed);
     }
 
     private static String shellQuote(String s) {
