@@ -6,12 +6,14 @@ import java.io.OutputStream;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import jrunc.core.spi.ConsoleSocket;
 import jrunc.core.spi.ErrnoException;
 import jrunc.core.spi.OperatingSystem;
 import jrunc.core.spi.Reaper;
 import jrunc.core.spi.Spawn;
 import jrunc.linux.ffi.Constants;
 import jrunc.linux.ffi.Libc;
+import jrunc.linux.ffi.Terminal;
 
 /**
  * The kernel, reached through FFM downcalls into glibc ({@link jrunc.linux.ffi}) and /proc. Holds no state of its
@@ -165,5 +167,21 @@ public final class LinuxOperatingSystem implements OperatingSystem {
 
     private static Path oomScoreAdjFile(int pid) {
         return PROC.resolve(pid + "/oom_score_adj");
+    }
+
+    // --- terminals ------------------------------------------------------------------------------------------
+    @Override
+    public ConsoleSocket openConsoleSocket(Path dir) throws IOException {
+        return LinuxConsoleSocket.open(dir);
+    }
+
+    @Override
+    public void resizePty(int fd, int width, int height) throws IOException {
+        Terminal.setWinSize(fd, new Terminal.WinSize(height, width, 0, 0));
+    }
+
+    @Override
+    public int dup(int fd) throws IOException {
+        return Terminal.dupCloexec(fd);
     }
 }

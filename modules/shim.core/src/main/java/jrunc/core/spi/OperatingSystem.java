@@ -102,6 +102,19 @@ public interface OperatingSystem {
     /** prctl(PR_SCHED_CORE, PR_SCHED_CORE_CREATE, pgid, PIDTYPE_PGID): a core-scheduling cookie for a process group. */
     void createSchedCoreCookie(int pgid) throws IOException;
 
+    // --- terminals ------------------------------------------------------------------------------------------
+    /**
+     * A console socket at {@code <dir>/pty<random>/pty.sock}, the directory private to the shim (0700). runc is
+     * given its path with {@code --console-socket} and sends the pty master over it.
+     */
+    ConsoleSocket openConsoleSocket(Path dir) throws IOException;
+
+    /** ioctl(TIOCSWINSZ) on a pty master: {@code width} columns, {@code height} rows (pixels 0), as containerd's ResizePty. */
+    void resizePty(int fd, int width, int height) throws IOException;
+
+    /** fcntl(F_DUPFD_CLOEXEC): a second, independently closable fd for the same open file (a pty master read and written by two copiers). */
+    int dup(int fd) throws IOException;
+
     /** Flags for {@link #open}: Linux x86_64/aarch64 values. */
     final class OpenFlags {
         public static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0100, O_TRUNC = 01000,

@@ -37,7 +37,6 @@ final class ContainerFactory {
         if (r.getBundle().isEmpty()) throw TaskException.invalidArgument("bundle must not be empty");
         if (!r.getCheckpoint().isEmpty()) throw TaskException.unimplemented("restoring from a checkpoint is not supported by jrunc");
         Stdio stdio = new Stdio(r.getStdin(), r.getStdout(), r.getStderr(), r.getTerminal());
-        ProcessIO.checkSupported(stdio);
         Path bundle = Path.of(r.getBundle());
         RuncOptions options = RuncOptions.from(r.hasOptions() ? r.getOptions() : null);
         Options o = options.proto();
@@ -65,7 +64,7 @@ final class ContainerFactory {
 
         ProcessIO io;
         try {
-            io = ProcessIO.create(os, stdio, owner);
+            io = ProcessIO.create(os, stdio, owner, tempDir);
         } catch (TaskException e) {
             unmount(rootfs);
             throw e;
@@ -73,7 +72,7 @@ final class ContainerFactory {
         ExitRouter.StartWindow window = exits.beforeStart(init);
         boolean created = false;
         try {
-            runc.create(r.getId(), bundle, o.getNoPivotRoot(), o.getNoNewKeyring(), io.runcFds());
+            runc.create(r.getId(), bundle, o.getNoPivotRoot(), o.getNoNewKeyring(), io.runcFds(), io.consoleSocket());
             created = true;
             io.start();
             int pid = PidFiles.read(bundle.resolve("init.pid"));

@@ -139,7 +139,7 @@ final class PipeIO implements ProcessIO {
         for (Map.Entry<Copier, Path> e : pending.entrySet()) {
             Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
             try {
-                e.getKey().awaitOpened(left, () -> unblockWriterOpen(e.getValue()));
+                e.getKey().awaitOpened(left, () -> unblockWriterOpen(os, e.getValue()));
             } catch (IOException failure) {
                 throw new IOException("failed to open " + e.getValue() + ": " + failure.getMessage(), failure);
             }
@@ -158,7 +158,7 @@ final class PipeIO implements ProcessIO {
      * also for reading, a read end we never read: it keeps the FIFO open, so our writes do not fail with EPIPE when
      * the client goes away and comes back. A regular file is appended to.
      */
-    private static OutputStream openWriter(Path path) throws IOException {
+    static OutputStream openWriter(Path path) throws IOException {
         if (!isFifo(path)) return Channels.newOutputStream(FileChannel.open(path, WRITE, APPEND));
         FileChannel writer = FileChannel.open(path, WRITE);
         FileChannel keepAlive;
@@ -200,7 +200,7 @@ final class PipeIO implements ProcessIO {
     }
 
     /** A writer blocked opening a FIFO whose client never came: open the read side ourselves to release it. */
-    private void unblockWriterOpen(Path fifo) {
+    static void unblockWriterOpen(OperatingSystem os, Path fifo) {
         try {
             int fd = os.open(fifo, OpenFlags.O_RDONLY | OpenFlags.O_NONBLOCK | OpenFlags.O_CLOEXEC, 0);
             os.close(fd);

@@ -3,8 +3,10 @@ package jrunc.core.task;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import jrunc.core.spi.OperatingSystem;
 
 /**
@@ -23,6 +25,14 @@ interface ProcessIO {
     /** runc has started the process: drop our copies of the container ends, open the client's side, copy. */
     void start() throws IOException;
 
+    /** The console socket to give runc ({@code --console-socket}); empty unless the process has a terminal. */
+    default Optional<Path> consoleSocket() {
+        return Optional.empty();
+    }
+
+    /** ResizePty: sets the terminal's window size; does nothing for a process without a terminal (as containerd). */
+    default void resize(int width, int height) throws IOException {}
+
     /** Releases the shim's hold on stdin, so the process sees EOF once the client closes its end. */
     void closeStdin();
 
@@ -32,9 +42,18 @@ interface ProcessIO {
     /** What a process needs to set up its stdio: who owns the pipes, and who the logging binary logs for. */
     record Owner(int uid, int gid, String containerId, String namespace) {}
 
-    /** Picks the mode from the stdout string's scheme, as containerd's {@code createIO} does. */
-    static ProcessIO create(OperatingSystem os, Stdio stdio, Owner owner) throws TaskException {
-        checkSupported(stdio);
+    /**
+     * A console for a terminal process (its socket made in {@code consoleDir}); otherwise the mode picked from the
+     * stdout string's scheme, as containerd's {@code createIO} does.
+     */
+    static ProcessIO create(OperatingSystem os, Stdio stdio, Owner owner, Path consoleDir) throws TaskException {
+        if (stdio.terminal()) {
+            try {
+                return ConsoleIO.open(os, stdio, consoleDir);
+            } catch (IOException e) {
+                throw TaskException.unknown("failed to create OCI runtime console socket: " + e.getMessage(), e);
+            }
+        }
         if (stdio.isNull()) return NullIO.INSTANCE;
         URI uri;
         try {
@@ -52,15 +71,6 @@ interface ProcessIO {
             };
         } catch (IOException e) {
             throw TaskException.unknown("failed to create stdio: " + e.getMessage(), e);
-        }
-    }
-
-    /** Refuses what jrunc cannot wire yet, before anything has been set up. */
-    static void checkSupported(Stdio stdio) throws TaskException {
-        if (stdio.terminal()) {
-            // runc sends the pty master over a console socket as SCM_RIGHTS, which needs native support we lack
-            throw TaskException.unimplemented("terminal (tty) processes are not supported by jrunc yet: "
-                    + "the console socket needs SCM_RIGHTS; run without a terminal");
         }
     }
 

@@ -1,6 +1,7 @@
 package jrunc.core.task;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Instant;
 import jrunc.core.events.Topics;
 import jrunc.core.spi.OperatingSystem;
@@ -22,11 +23,14 @@ final class ProcessStarter {
     private final OperatingSystem os;
     private final TaskEvents events;
     private final ExitRouter exits;
+    /** Where console sockets go ($XDG_RUNTIME_DIR or the temp dir). */
+    private final Path consoleDir;
 
-    ProcessStarter(OperatingSystem os, TaskEvents events, ExitRouter exits) {
+    ProcessStarter(OperatingSystem os, TaskEvents events, ExitRouter exits, Path consoleDir) {
         this.os = os;
         this.events = events;
         this.exits = exits;
+        this.consoleDir = consoleDir;
     }
 
     /** The lock is held across runc start and the queuing of TaskStart: no exit of this init can get ahead. */
@@ -71,8 +75,8 @@ final class ProcessStarter {
         ProcessIO io = ProcessIO.NullIO.INSTANCE;
         int pid = 0;
         try {
-            io = ProcessIO.create(os, exec.stdio(), c.ioOwner());
-            c.runc().exec(c.id(), exec.processSpecJson(), exec.pidFile(), io.runcFds());
+            io = ProcessIO.create(os, exec.stdio(), c.ioOwner(), consoleDir);
+            c.runc().exec(c.id(), exec.processSpecJson(), exec.pidFile(), io.runcFds(), io.consoleSocket());
             io.start();
             pid = PidFiles.read(exec.pidFile());
         } catch (RuncException | IOException | TaskException e) {

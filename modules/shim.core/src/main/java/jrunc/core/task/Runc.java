@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -105,18 +106,21 @@ public final class Runc {
         return argv;
     }
 
-    List<String> createCommand(String id, Path bundle, boolean noPivot, boolean noNewKeyring) {
+    List<String> createCommand(String id, Path bundle, boolean noPivot, boolean noNewKeyring, Optional<Path> consoleSocket) {
         List<String> args = new ArrayList<>(List.of("create", "--bundle", bundle.toString(),
                 "--pid-file", bundle.resolve("init.pid").toAbsolutePath().toString()));
+        consoleSocket.ifPresent(socket -> args.addAll(List.of("--console-socket", socket.toString())));
         if (noPivot) args.add("--no-pivot");
         if (noNewKeyring) args.add("--no-new-keyring");
         args.add(id);
         return command(args.toArray(String[]::new));
     }
 
-    List<String> execCommand(String id, Path processFile, Path pidFile) {
-        return command("exec", "--process", processFile.toString(), "--detach",
-                "--pid-file", pidFile.toAbsolutePath().toString(), id);
+    List<String> execCommand(String id, Path processFile, Path pidFile, Optional<Path> consoleSocket) {
+        List<String> args = new ArrayList<>(List.of("exec", "--process", processFile.toString()));
+        consoleSocket.ifPresent(socket -> args.addAll(List.of("--console-socket", socket.toString())));
+        args.addAll(List.of("--detach", "--pid-file", pidFile.toAbsolutePath().toString(), id));
+        return command(args.toArray(String[]::new));
     }
 
     List<String> killCommand(String id, int signal, boolean all) {
@@ -129,9 +133,13 @@ public final class Runc {
 
     // --- operations -----------------------------------------------------------------------------------------
 
-    /** {@code runc create}; {@code stdio} maps fds 0–2 of runc (and so of the container) to our descriptors. */
-    void create(String id, Path bundle, boolean noPivot, boolean noNewKeyring, Map<Integer, Integer> stdio) throws RuncException {
-        runWithStdio(createCommand(id, bundle, noPivot, noNewKeyring), stdio);
+    /**
+     * {@code runc create}; {@code stdio} maps fds 0–2 of runc (and so of the container) to our descriptors. With a
+     * console socket runc makes a pty for the container instead and sends us its master.
+     */
+    void create(String id, Path bundle, boolean noPivot, boolean noNewKeyring, Map<Integer, Integer> stdio,
+                Optional<Path> consoleSocket) throws RuncException {
+        runWithStdio(createCommand(id, bundle, noPivot, noNewKeyring, consoleSocket), stdio);
     }
 
     void start(String id) throws RuncException {
@@ -178,7 +186,8 @@ public final class Runc {
      * {@code runc exec --detach}: the OCI Process JSON goes through a {@code runc-process*} temp file, removed
      * afterwards; runc writes the new process's pid to {@code pidFile}.
      */
-    void exec(String id, byte[] processJson, Path pidFile, Map<Integer, Integer> stdio) throws RuncException {
+    void exec(String id, byte[] processJson, Path pidFile, Map<Integer, Integer> stdio, Optional<Path> consoleSocket)
+            throws RuncException {
         Path processFile;
         try {
             processFile = Files.createTempFile(tempDir, "runc-process", "");
@@ -187,7 +196,7 @@ public final class Runc {
             throw new RuncException("failed to write exec process spec: " + e.getMessage(), e);
         }
         try {
-            runWithStdio(execCommand(id, processFile, pidFile), stdio);
+            runWithStdio(execCommand(id, processFile, pidFile, consoleSocket), stdio);
         } finally {
             try {
                 Files.deleteIfExists(processFile);

@@ -64,7 +64,7 @@ public final class TaskService implements AutoCloseable {
         this.shutdown = shutdown;
         this.exits = new ExitRouter(os.reaper(), this::onExit);
         this.factory = new ContainerFactory(os, exits, tempDir);
-        this.starter = new ProcessStarter(os, events, exits);
+        this.starter = new ProcessStarter(os, events, exits, tempDir);
     }
 
     /** go-runc puts exec specs in $XDG_RUNTIME_DIR, else the default temp dir. */
@@ -165,7 +165,6 @@ public final class TaskService implements AutoCloseable {
         Container c = container(r.getId());
         if (r.getExecId().isEmpty()) throw TaskException.invalidArgument("exec id must not be empty");
         Stdio stdio = new Stdio(r.getStdin(), r.getStdout(), r.getStderr(), r.getTerminal());
-        ProcessIO.checkSupported(stdio);
         c.lock();
         try {
             c.init().state().checkExec();
@@ -375,9 +374,18 @@ public final class TaskService implements AutoCloseable {
         throw TaskException.unimplemented("checkpoint is not supported by jrunc (CRIU)");
     }
 
+    /** TIOCSWINSZ on the process's pty master; a process without a terminal ignores it (containerd's Resize). */
     public Empty resizePty(ResizePtyRequest r) throws TaskException {
-        container(r.getId());
-        throw TaskException.unimplemented("resize pty: terminals are not supported by jrunc yet");
+        Container c = container(r.getId());
+        c.lock();
+        try {
+            c.process(r.getExecId()).io().resize(r.getWidth(), r.getHeight());
+        } catch (IOException e) {
+            throw TaskException.unknown("failed to resize pty: " + e.getMessage(), e);
+        } finally {
+            c.unlock();
+        }
+        return Empty.getDefaultInstance();
     }
 
     /** True while any container is registered. */

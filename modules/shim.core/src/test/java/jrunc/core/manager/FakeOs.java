@@ -134,4 +134,8 @@ final class FakeOs implements OperatingSystem {
     @Override public void setOomScoreAdj(int pid, int score) {}
     @Override public void joinCgroup(int pid, String cgroupPath) {}
     @Override public void createSchedCoreCookie(int pgid) {}
+
+    @Override public jrunc.core.spi.ConsoleSocket openConsoleSocket(Path dir) { throw new UnsupportedOperationException(); }
+    @Override public void resizePty(int fd, int width, int height) { throw new UnsupportedOperationException(); }
+    @Override public int dup(int fd) { throw new UnsupportedOperationException(); }
 }

@@ -260,4 +260,133 @@ final class FakeOperatingSystem implements OperatingSystem {
 
     @Override
     public void createSchedCoreCookie(int pgid) {}
+
+    // --- terminals: a fake pty and console socket ----------------------------------------------------------
+    /**
+     * A pty as the fake runc makes it: two JDK pipes, one per direction. The master is one fd whose reads return
+     * what the process wrote and whose writes reach the process; {@link #hangUp} is the process closing its side.
+     */
+    static final class FakePty {
+        final Pipe toProcess, fromProcess;
+        volatile int width, height;
+
+        FakePty() throws IOException {
+            toProcess = Pipe.open();
+            fromProcess = Pipe.open();
+        }
+
+        void processWrites(String text) throws IOException {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            while (b.hasRemaining()) fromProcess.sink().write(b);
+        }
+
+        /** What the process has read from its terminal: blocks for {@code n} bytes. */
+        String processReads(int n) throws IOException {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(n);
+            while (b.hasRemaining() && toProcess.source().read(b) >= 0) {
+                // keep reading
+            }
+            return new String(b.array(), 0, b.position(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        void hangUp() throws IOException {
+            fromProcess.sink().close();
+        }
+    }
+
+    /** The master side of a {@link FakePty}. */
+    private record MasterChannel(FakePty pty) implements java.nio.channels.ByteChannel {
+        @Override
+        public int read(java.nio.ByteBuffer dst) throws IOException {
+            return pty.fromProcess.source().read(dst);
+        }
+
+        @Override
+        public int write(java.nio.ByteBuffer src) throws IOException {
+            return pty.toProcess.sink().write(src);
+        }
+
+        @Override
+        public boolean isOpen() {
+            return pty.fromProcess.source().isOpen();
+        }
+
+        @Override
+        public void close() throws IOException {
+            pty.toProcess.sink().close();
+            pty.fromProcess.source().close();
+        }
+    }
+
+    record Resize(int fd, int width, int height) {}
+
+    final List<Resize> resizes = Collections.synchronizedList(new ArrayList<>());
+    private final Map<Path, java.util.concurrent.CompletableFuture<Integer>> consoles = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A console socket: a real directory and file (so tests see it made and removed), and a future for the master. */
+    @Override
+    public jrunc.core.spi.ConsoleSocket openConsoleSocket(Path dir) throws IOException {
+        Path socketDir = java.nio.file.Files.createTempDirectory(dir, "pty");
+        Path socket = java.nio.file.Files.createFile(socketDir.resolve("pty.sock"));
+        java.util.concurrent.CompletableFuture<Integer> master = consoles.computeIfAbsent(socket, p -> new java.util.concurrent.CompletableFuture<>());
+        return new jrunc.core.spi.ConsoleSocket() {
+            @Override
+            public Path path() {
+                return socket;
+            }
+
+            @Override
+            public int receiveMaster(java.time.Duration limit) throws IOException {
+                try {
+                    return master.get(limit.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    throw new IOException("console socket: no connection from runc within " + limit.toSeconds() + "s");
+                } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+                    throw new IOException(e);
+                }
+            }
+
+            @Override
+            public void close() {
+                try {
+                    java.nio.file.Files.deleteIfExists(socket);
+                    java.nio.file.Files.deleteIfExists(socketDir);
+                } catch (IOException ignored) {
+                    // a fake
+                }
+            }
+        };
+    }
+
+    /** What runc does with --console-socket: makes a pty and sends its master to the socket. */
+    FakePty sendConsole(Path socket) throws IOException {
+        FakePty pty = new FakePty();
+        int fd;
+        synchronized (this) {
+            fd = nextFd++;
+            fds.put(fd, new Description(new MasterChannel(pty)));
+        }
+        consoles.computeIfAbsent(socket, p -> new java.util.concurrent.CompletableFuture<>()).complete(fd);
+        return pty;
+    }
+
+    @Override
+    public synchronized void resizePty(int fd, int width, int height) throws IOException {
+        Description d = fds.get(fd);
+        if (d == null) throw new ErrnoException("ioctl", 9 /* EBADF */, "fd " + fd);
+        if (!(d.channel instanceof MasterChannel master)) throw new ErrnoException("ioctl", 25 /* ENOTTY */, "fd " + fd);
+        master.pty().width = width;
+        master.pty().height = height;
+        resizes.add(new Resize(fd, width, height));
+    }
+
+    @Override
+    public synchronized int dup(int fd) throws IOException {
+        Description d = fds.get(fd);
+        if (d == null) throw new ErrnoException("fcntl", 9 /* EBADF */, "fd " + fd);
+        d.refs++;
+        int copy = nextFd++;
+        fds.put(copy, d);
+        return copy;
+    }
 }

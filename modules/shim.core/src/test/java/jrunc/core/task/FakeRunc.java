@@ -37,6 +37,10 @@ final class FakeRunc implements FakeReaper.Script {
     /** Runs with the init's pid while runc start is still running. */
     volatile IntConsumer onStart = pid -> {};
     volatile List<Integer> psPids = List.of();
+    /** The ptys made for create/exec with --console-socket, in order. */
+    final List<FakeOperatingSystem.FakePty> ptys = Collections.synchronizedList(new ArrayList<>());
+    /** Whether the process keeps its terminal open after writing {@link #processStdout} (else it hangs up at once). */
+    volatile boolean keepTerminalOpen;
     volatile byte[] updateStdin;
 
     FakeRunc(FakeOperatingSystem os) {
@@ -76,8 +80,15 @@ final class FakeRunc implements FakeReaper.Script {
                 if (command.equals("exec")) execSpecs.add(Files.readString(Path.of(argAfter(argv, "--process"))));
                 int processPid = os.reaper.allocatePid();
                 containerPids.add(processPid);
-                write(spawn, 1, processStdout);
-                write(spawn, 2, processStderr);
+                if (argv.contains("--console-socket")) {
+                    FakeOperatingSystem.FakePty pty = os.sendConsole(Path.of(argAfter(argv, "--console-socket")));
+                    ptys.add(pty);
+                    if (processStdout != null) pty.processWrites(processStdout);
+                    if (!keepTerminalOpen) pty.hangUp();
+                } else {
+                    write(spawn, 1, processStdout);
+                    write(spawn, 2, processStderr);
+                }
                 Files.writeString(Path.of(argAfter(argv, "--pid-file")), Integer.toString(processPid));
                 onProcessMade.accept(processPid);
                 os.reaper.exit(pid, 0);

@@ -25,7 +25,7 @@ class PipeIOTest {
     @Test
     void stdinIsCopiedToTheProcessWhichSeesEofAtTheEnd() throws Exception {
         Path stdin = Files.writeString(dir.resolve("stdin"), "input");
-        ProcessIO io = ProcessIO.create(os, new Stdio(stdin.toString(), "", "", false), owner);
+        ProcessIO io = ProcessIO.create(os, new Stdio(stdin.toString(), "", "", false), owner, null);
         int containerEnd = io.runcFds().get(0);
         // the process (here: the test) holds its end, as a child of runc would
         List<Object> held = os.retain(Map.of(0, containerEnd));
@@ -41,7 +41,7 @@ class PipeIOTest {
     @Test
     void stdoutAndStderrNamingOneRegularFileShareOneWriter() throws Exception {
         Path log = Files.writeString(dir.resolve("both.log"), "");
-        ProcessIO io = ProcessIO.create(os, new Stdio("", log.toString(), log.toString(), false), owner);
+        ProcessIO io = ProcessIO.create(os, new Stdio("", log.toString(), log.toString(), false), owner, null);
         Map<Integer, Integer> fds = io.runcFds();
         List<Object> held = os.retain(Map.of(1, fds.get(1), 2, fds.get(2)));
         WritableByteChannel out = (WritableByteChannel) os.channel(fds.get(1));
@@ -59,7 +59,7 @@ class PipeIOTest {
     @Test
     void closeBeforeStartReleasesEveryPipe() throws Exception {
         Path out = Files.writeString(dir.resolve("out"), "");
-        ProcessIO io = ProcessIO.create(os, new Stdio("", out.toString(), out.toString(), false), owner);
+        ProcessIO io = ProcessIO.create(os, new Stdio("", out.toString(), out.toString(), false), owner, null);
         assertEquals(4, os.openFds());
         io.close();
         assertEquals(0, os.openFds());

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import jrunc.proto.runc.Options;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,16 +43,27 @@ class RuncTest {
     @Test
     void createArgv() {
         Path b = Path.of("/b");
-        assertEquals(global("create", "--bundle", "/b", "--pid-file", "/b/init.pid", "c1"), runc(b).createCommand("c1", b, false, false));
+        assertEquals(global("create", "--bundle", "/b", "--pid-file", "/b/init.pid", "c1"), runc(b).createCommand("c1", b, false, false, Optional.empty()));
         assertEquals(global("create", "--bundle", "/b", "--pid-file", "/b/init.pid", "--no-pivot", "--no-new-keyring", "c1"),
-                runc(b).createCommand("c1", b, true, true));
+                runc(b).createCommand("c1", b, true, true, Optional.empty()));
+    }
+
+    @Test
+    void aConsoleSocketGoesAfterThePidFileForCreateAndBeforeDetachForExec() {
+        Path b = Path.of("/b");
+        Optional<Path> socket = Optional.of(Path.of("/run/user/pty1/pty.sock"));
+        assertEquals(global("create", "--bundle", "/b", "--pid-file", "/b/init.pid", "--console-socket",
+                "/run/user/pty1/pty.sock", "--no-pivot", "c1"), runc(b).createCommand("c1", b, true, false, socket));
+        assertEquals(global("exec", "--process", "/tmp/runc-process1", "--console-socket", "/run/user/pty1/pty.sock",
+                "--detach", "--pid-file", "/b/e1.pid", "c1"),
+                runc(b).execCommand("c1", Path.of("/tmp/runc-process1"), Path.of("/b/e1.pid"), socket));
     }
 
     @Test
     void execKillDeleteArgv() {
         Runc r = runc(Path.of("/b"));
         assertEquals(global("exec", "--process", "/tmp/runc-process1", "--detach", "--pid-file", "/b/e1.pid", "c1"),
-                r.execCommand("c1", Path.of("/tmp/runc-process1"), Path.of("/b/e1.pid")));
+                r.execCommand("c1", Path.of("/tmp/runc-process1"), Path.of("/b/e1.pid"), Optional.empty()));
         assertEquals(global("kill", "c1", "15"), r.killCommand("c1", 15, false));
         assertEquals(global("kill", "--all", "c1", "9"), r.killCommand("c1", 9, true));
         assertEquals(global("delete", "c1"), r.deleteCommand("c1", false));
@@ -113,7 +125,7 @@ class RuncTest {
 
     @Test
     void execSpecGoesThroughATempFileThatIsRemoved() throws Exception {
-        runc(dir).exec("c1", "{\"args\":[\"true\"]}".getBytes(), dir.resolve("e1.pid"), java.util.Map.of());
+        runc(dir).exec("c1", "{\"args\":[\"true\"]}".getBytes(), dir.resolve("e1.pid"), java.util.Map.of(), Optional.empty());
         assertEquals(List.of("{\"args\":[\"true\"]}"), script.execSpecs);
         try (var files = Files.list(dir)) {
             assertTrue(files.noneMatch(p -> p.getFileName().toString().startsWith("runc-process")));

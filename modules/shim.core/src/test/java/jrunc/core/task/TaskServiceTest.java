@@ -428,19 +428,10 @@ class TaskServiceTest {
     }
 
     @Test
-    void terminalIsUnimplementedWithAClearMessage() {
-        TaskException e = refusal(() -> service.create("default", createRequest().setTerminal(true).build()));
-        assertEquals(Code.UNIMPLEMENTED, e.code());
-        assertTrue(e.getMessage().contains("SCM_RIGHTS"), e.getMessage());
-        assertTrue(os.reaper.argvs().isEmpty(), "runc not run");
-    }
-
-    @Test
-    void statsCheckpointAndResizePtyAreUnimplemented() throws Exception {
+    void statsAndCheckpointAreUnimplemented() throws Exception {
         service.create("default", createRequest().build());
         assertEquals(Code.UNIMPLEMENTED, refusal(() -> service.stats(StatsRequest.newBuilder().setId("c1").build())).code());
         assertEquals(Code.UNIMPLEMENTED, refusal(() -> service.checkpoint(CheckpointTaskRequest.newBuilder().setId("c1").build())).code());
-        assertEquals(Code.UNIMPLEMENTED, refusal(() -> service.resizePty(ResizePtyRequest.newBuilder().setId("c1").build())).code());
     }
 
     @Test
