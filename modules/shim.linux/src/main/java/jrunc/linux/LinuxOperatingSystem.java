@@ -166,4 +166,12 @@ public final class LinuxOperatingSystem implements OperatingSystem {
     private static Path oomScoreAdjFile(int pid) {
         return PROC.resolve(pid + "/oom_score_adj");
     }
+
+    // --- cgroup metrics -------------------------------------------------------------------------------------
+    /** A pid whose /proc entry is gone (it exited in between) locates nothing; absolute cgroupsPaths still work. */
+    @Override
+    public com.google.protobuf.Message cgroupMetrics(String cgroupsPath, int pid) throws IOException {
+        String procCgroup = pid > 0 ? CgroupFiles.read(PROC.resolve(pid + "/cgroup")) : null;
+        return CgroupStats.read(CgroupHierarchy.parse(mountInfo()), cgroupsPath, procCgroup);
+    }
 }

@@ -134,4 +134,5 @@ final class FakeOs implements OperatingSystem {
     @Override public void setOomScoreAdj(int pid, int score) {}
     @Override public void joinCgroup(int pid, String cgroupPath) {}
     @Override public void createSchedCoreCookie(int pgid) {}
+    @Override public com.google.protobuf.Message cgroupMetrics(String cgroupsPath, int pid) { throw new UnsupportedOperationException(); }
 }

@@ -436,9 +436,8 @@ class TaskServiceTest {
     }
 
     @Test
-    void statsCheckpointAndResizePtyAreUnimplemented() throws Exception {
+    void checkpointAndResizePtyAreUnimplemented() throws Exception {
         service.create("default", createRequest().build());
-        assertEquals(Code.UNIMPLEMENTED, refusal(() -> service.stats(StatsRequest.newBuilder().setId("c1").build())).code());
         assertEquals(Code.UNIMPLEMENTED, refusal(() -> service.checkpoint(CheckpointTaskRequest.newBuilder().setId("c1").build())).code());
         assertEquals(Code.UNIMPLEMENTED, refusal(() -> service.resizePty(ResizePtyRequest.newBuilder().setId("c1").build())).code());
     }
