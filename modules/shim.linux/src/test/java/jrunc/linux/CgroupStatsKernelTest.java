@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
 import jrunc.core.spi.Reaper;
@@ -31,17 +32,19 @@ class CgroupStatsKernelTest {
                 "while ! grep -q " + name + " /proc/self/cgroup; do sleep 0.02; done; exec sleep 60")));
         try {
             OS.joinCgroup(sleeper.pid(), "/" + name);
-            assertTrue(Children.eventually(() -> pidsCurrent(metrics("/" + name, 0)) == 1), "the shell's loop ends");
+            assertTrue(Children.eventually(() -> command(sleeper.pid()).equals("sleep")), "the shell saw its cgroup");
 
             Message byPath = metrics("/" + name, 0);
             Message byPid = metrics("", sleeper.pid());
 
             if (byPath instanceof Metrics v1) {
+                assertEquals(1, v1.getPids().getCurrent(), v1.toString());
                 assertTrue(v1.getMemory().getUsage().getUsage() > 0, v1.toString());
                 assertTrue(v1.getCpu().getUsage().getTotal() > 0, "the exec of sleep took some cpu: " + v1);
                 assertEquals(1, assertInstanceOf(Metrics.class, byPid).getPids().getCurrent());
             } else {
                 var v2 = assertInstanceOf(jrunc.proto.cgroups.v2.Metrics.class, byPath);
+                assertEquals(1, v2.getPids().getCurrent(), v2.toString());
                 assertTrue(v2.getMemory().getUsage() > 0, v2.toString());
                 assertEquals(1, assertInstanceOf(jrunc.proto.cgroups.v2.Metrics.class, byPid).getPids().getCurrent());
             }
@@ -60,8 +63,11 @@ class CgroupStatsKernelTest {
         }
     }
 
-    private static long pidsCurrent(Message m) {
-        return m instanceof Metrics v1 ? v1.getPids().getCurrent()
-                : ((jrunc.proto.cgroups.v2.Metrics) m).getPids().getCurrent();
+    private static String command(int pid) {
+        try {
+            return Files.readString(Path.of("/proc/" + pid + "/comm")).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }
