@@ -23,6 +23,8 @@ module shim.core {
     exports jrunc.proto.events;
     exports jrunc.proto.runc;
     exports jrunc.proto.eventsapi;
+    exports jrunc.proto.cgroups.v1;
+    exports jrunc.proto.cgroups.v2;
 
     uses jrunc.core.spi.OperatingSystem;
 }

@@ -184,4 +184,12 @@ public final class LinuxOperatingSystem implements OperatingSystem {
     public int dup(int fd) throws IOException {
         return Terminal.dupCloexec(fd);
     }
+
+    // --- cgroup metrics -------------------------------------------------------------------------------------
+    /** A pid whose /proc entry is gone (it exited in between) locates nothing; absolute cgroupsPaths still work. */
+    @Override
+    public com.google.protobuf.Message cgroupMetrics(String cgroupsPath, int pid) throws IOException {
+        String procCgroup = pid > 0 ? CgroupFiles.read(PROC.resolve(pid + "/cgroup")) : null;
+        return CgroupStats.read(CgroupHierarchy.parse(mountInfo()), cgroupsPath, procCgroup);
+    }
 }

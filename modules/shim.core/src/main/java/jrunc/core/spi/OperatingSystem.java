@@ -115,6 +115,20 @@ public interface OperatingSystem {
     /** fcntl(F_DUPFD_CLOEXEC): a second, independently closable fd for the same open file (a pty master read and written by two copiers). */
     int dup(int fd) throws IOException;
 
+    // --- cgroup metrics -------------------------------------------------------------------------------------
+    /**
+     * The metrics of a container's cgroup, read as containerd/cgroups reads them for Stats:
+     * {@code jrunc.proto.cgroups.v1.Metrics} when any v1 hierarchy is mounted (a v1 or hybrid host, as containerd's
+     * {@code cgroups.Mode()} decides), else {@code jrunc.proto.cgroups.v2.Metrics} from the unified tree.
+     *
+     * @param cgroupsPath the spec's {@code linux.cgroupsPath}; used when absolute (the cgroupfs driver's form)
+     * @param pid         the init's pid, whose {@code /proc/<pid>/cgroup} locates the cgroup otherwise (a systemd
+     *                    {@code slice:prefix:name} or no path at all); 0 when it has exited
+     * @throws java.nio.file.NoSuchFileException the cgroup exists in no hierarchy (missing controllers and files are
+     *                    skipped, as containerd ignores ErrNotExist)
+     */
+    com.google.protobuf.Message cgroupMetrics(String cgroupsPath, int pid) throws IOException;
+
     /** Flags for {@link #open}: Linux x86_64/aarch64 values. */
     final class OpenFlags {
         public static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0100, O_TRUNC = 01000,

@@ -138,4 +138,5 @@ final class FakeOs implements OperatingSystem {
     @Override public jrunc.core.spi.ConsoleSocket openConsoleSocket(Path dir) { throw new UnsupportedOperationException(); }
     @Override public void resizePty(int fd, int width, int height) { throw new UnsupportedOperationException(); }
     @Override public int dup(int fd) { throw new UnsupportedOperationException(); }
+    @Override public com.google.protobuf.Message cgroupMetrics(String cgroupsPath, int pid) { throw new UnsupportedOperationException(); }
 }

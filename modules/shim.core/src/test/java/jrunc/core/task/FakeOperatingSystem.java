@@ -389,4 +389,18 @@ final class FakeOperatingSystem implements OperatingSystem {
         fds.put(copy, d);
         return copy;
     }
+
+    // --- cgroup metrics (Stats) ---------------------------------------------------------------------------------
+    record CgroupQuery(String cgroupsPath, int pid) {}
+
+    final List<CgroupQuery> cgroupQueries = Collections.synchronizedList(new ArrayList<>());
+    /** What {@link #cgroupMetrics} answers; null: the cgroup is gone (NoSuchFileException). */
+    volatile com.google.protobuf.Message cgroupMetrics;
+
+    @Override
+    public com.google.protobuf.Message cgroupMetrics(String cgroupsPath, int pid) throws IOException {
+        cgroupQueries.add(new CgroupQuery(cgroupsPath, pid));
+        if (cgroupMetrics == null) throw new java.nio.file.NoSuchFileException(cgroupsPath);
+        return cgroupMetrics;
+    }
 }

@@ -428,9 +428,8 @@ class TaskServiceTest {
     }
 
     @Test
-    void statsAndCheckpointAreUnimplemented() throws Exception {
+    void checkpointIsUnimplemented() throws Exception {
         service.create("default", createRequest().build());
-        assertEquals(Code.UNIMPLEMENTED, refusal(() -> service.stats(StatsRequest.newBuilder().setId("c1").build())).code());
         assertEquals(Code.UNIMPLEMENTED, refusal(() -> service.checkpoint(CheckpointTaskRequest.newBuilder().setId("c1").build())).code());
     }
 
