@@ -44,8 +44,8 @@ class CgroupHierarchyTest {
 
     @Test
     void octalEscapesInMountPointsAreDecoded() {
-        assertEquals("/mnt/a b\\x", CgroupHierarchy.unescape("/mnt/a\\040b\\134x"));
-        assertEquals("/mnt/\\04", CgroupHierarchy.unescape("/mnt/\\04"));
+        String line = "40 23 0:40 / /mnt/cg\\040x rw - cgroup cgroup rw,pids\n";
+        assertEquals(Path.of("/mnt/cg x"), CgroupHierarchy.parse(line).getFirst().mountPoint());
     }
 
     @Test

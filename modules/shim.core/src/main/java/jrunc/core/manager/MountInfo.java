@@ -9,7 +9,8 @@ import java.util.List;
  * One line of {@code /proc/<pid>/mountinfo} (proc(5)): {@code 36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3
  * /dev/root rw,errors=continue}. Paths are unescaped ({@code \040} → space).
  */
-public record MountInfo(int mountId, int parentId, String root, String mountPoint, String options, String fsType,
+public record MountInfo(int mountId, int parentId, String device, String root, String mountPoint, String options,
+                        String fsType,
                         String source, String superOptions) {
 
     /** Parses the whole text; lines that do not follow the format are skipped rather than failing a clean-up. */
@@ -58,7 +59,7 @@ public record MountInfo(int mountId, int parentId, String root, String mountPoin
         }
         if (f.length < 10 || dash < 0 || dash + 3 > f.length) return null;
         try {
-            return new MountInfo(Integer.parseInt(f[0]), Integer.parseInt(f[1]), unescape(f[3]), unescape(f[4]), f[5],
+            return new MountInfo(Integer.parseInt(f[0]), Integer.parseInt(f[1]), f[2], unescape(f[3]), unescape(f[4]), f[5],
                     f[dash + 1], unescape(f[dash + 2]), dash + 3 < f.length ? f[dash + 3] : "");
         } catch (NumberFormatException e) {
             return null;

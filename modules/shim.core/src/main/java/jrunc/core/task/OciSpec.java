@@ -27,20 +27,12 @@ final class OciSpec {
     }
 
     static boolean hasNewPidNamespace(JsonParser p) throws IOException {
-        if (p.nextToken() != JsonToken.START_OBJECT) return false;
+        if (!enterLinux(p)) return false;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String name = p.currentName();
+            String field = p.currentName();
             p.nextToken();
-            if (name.equals("linux") && p.currentToken() == JsonToken.START_OBJECT) {
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String field = p.currentName();
-                    p.nextToken();
-                    if (field.equals("namespaces") && p.currentToken() == JsonToken.START_ARRAY) {
-                        if (namespacesHaveNewPid(p)) return true;
-                    } else {
-                        p.skipChildren();
-                    }
-                }
+            if (field.equals("namespaces") && p.currentToken() == JsonToken.START_ARRAY) {
+                if (namespacesHaveNewPid(p)) return true;
             } else {
                 p.skipChildren();
             }
@@ -62,5 +54,41 @@ final class OciSpec {
             if ("pid".equals(type) && (path == null || path.isEmpty())) found = true;
         }
         return found;
+    }
+
+    /**
+     * The spec's {@code linux.cgroupsPath}, which runc created the container's cgroup from: {@code /<ns>/<id>} from
+     * ctr, {@code slice:prefix:name} with the systemd driver, or nothing. Stats reads the cgroup there. "" when the
+     * spec has none or cannot be read (the init's pid then locates the cgroup).
+     */
+    static String cgroupsPath(Path configJson) {
+        try (JsonParser p = JSON.createParser(configJson.toFile())) {
+            return findCgroupsPath(p);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    static String findCgroupsPath(JsonParser p) throws IOException {
+        if (!enterLinux(p)) return "";
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken value = p.nextToken();
+            if (field.equals("cgroupsPath") && value == JsonToken.VALUE_STRING) return p.getText();
+            p.skipChildren();
+        }
+        return "";
+    }
+
+    /** Moves {@code p} into the spec's top-level {@code linux} object; false when the spec has none. */
+    private static boolean enterLinux(JsonParser p) throws IOException {
+        if (p.nextToken() != JsonToken.START_OBJECT) return false;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            p.nextToken();
+            if (name.equals("linux") && p.currentToken() == JsonToken.START_OBJECT) return true;
+            p.skipChildren();
+        }
+        return false;
     }
 }

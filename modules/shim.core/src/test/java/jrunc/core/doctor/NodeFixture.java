@@ -65,7 +65,7 @@ final class NodeFixture {
     }
 
     NodeFixture mount(Path at, String fsType) {
-        mounts.add(new MountInfo(mountId++, 1, "/", at.toString(), "rw", fsType, fsType, "rw"));
+        mounts.add(new MountInfo(mountId++, 1, "0:" + mountId, "/", at.toString(), "rw", fsType, fsType, "rw"));
         return this;
     }
 

@@ -103,6 +103,6 @@ class TaskStatsTest {
             "{}|''",
             "not json|''"})
     void cgroupsPathIsReadFromTheSpec(String config, String expected) throws Exception {
-        assertEquals(expected, CgroupsPath.read(Files.writeString(dir.resolve("config.json"), config)));
+        assertEquals(expected, OciSpec.cgroupsPath(Files.writeString(dir.resolve("config.json"), config)));
     }
 }
