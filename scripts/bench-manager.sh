@@ -18,13 +18,14 @@ GO=/usr/bin/containerd-shim-runc-v2
 [ -x "$GO" ] || { echo "$GO missing: apt-get install containerd" >&2; exit 1; }
 work=$(mktemp -d /tmp/jrunc-bench-manager.XXXXXX)
 NS=bench-manager-$$
-holder_pids=()
+# FIFO holders are started inside the measuring pipelines (subshells), so their pids go to a file, not a variable.
+holders=$work/holders
 cleanup() {
   for p in /proc/[0-9]*; do
     if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "-namespace $NS "; then kill -KILL "${p#/proc/}" 2>/dev/null || true; fi
   done
   for a in "$work"/*/b*/address; do [ -f "$a" ] && rm -f "$(sed 's|^unix://||' "$a")"; done
-  for p in "${holder_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -f "$holders" ] && while read -r p; do kill "$p" 2>/dev/null || true; done <"$holders"
   rmdir /run/containerd/runc/$NS 2>/dev/null || true
   rm -rf "$work"
 }
@@ -41,7 +42,8 @@ bench_start() { # shim label
     mkdir -p "$b"
     echo '{"ociVersion":"1.0.2","annotations":{}}' >"$b/config.json"
     mkfifo -m 0700 "$b/log"
-    sleep 3600 <>"$b/log" >/dev/null 2>&1 & holder_pids+=($!)
+    sleep 3600 <>"$b/log" >/dev/null 2>&1 &
+    echo $! >>"$holders"
     t0=$(now_ms)
     (cd "$b" && TTRPC_ADDRESS=$work/none.ttrpc "$shim" -namespace "$NS" -address "$work/containerd.sock" \
         -publish-binary /usr/bin/containerd -id "$label-$i" start </dev/null >"$b/out" 2>&1)
