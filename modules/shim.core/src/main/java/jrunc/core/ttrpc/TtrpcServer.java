@@ -32,6 +32,7 @@ import jdk.net.UnixDomainPrincipal;
 public final class TtrpcServer implements AutoCloseable {
     private static final Logger LOG = System.getLogger(TtrpcServer.class.getName());
     private static final Duration MAX_ACCEPT_BACKOFF = Duration.ofSeconds(1);
+    private static final Duration ACCEPTOR_EXIT = Duration.ofSeconds(2);
 
     private final ServerSocketChannel listener;
     private final ServiceRegistry registry;
@@ -86,6 +87,20 @@ public final class TtrpcServer implements AutoCloseable {
             listener.close();
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "close ttrpc listener: {0}", e.toString());
+        }
+        // A channel closed while a thread is blocked in accept() releases its fd only when that thread leaves accept:
+        // until then the kernel still queues connections. Wait for the accept loop, so that once close() returns
+        // nothing more is accepted.
+        Thread loop;
+        synchronized (this) {
+            loop = acceptor;
+        }
+        if (loop != null && loop != Thread.currentThread()) {
+            try {
+                loop.join(ACCEPTOR_EXIT);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         for (ServerConnection connection : connections) connection.close();
     }
