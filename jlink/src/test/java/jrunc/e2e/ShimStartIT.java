@@ -74,35 +74,47 @@ class ShimStartIT {
         }
     }
 
+    /** A daemon {@code start} spawned for one task in a fresh bundle, answering Connect; killed after the test. */
+    private record Daemon(Path bundle, ShimBinary.Result start, Path socket, int pid) {}
+
+    private Daemon startDaemon(String id) throws Exception {
+        Path bundle = bundle("b-" + id, null);
+        ShimBinary.Result r = start(bundle, id);
+        assertEquals(0, r.exit(), r.stderr());
+        Path socket = SocketAddress.path(r.out());
+        int pid = connect(socket, id).getShimPid();
+        daemons.add((long) pid);
+        return new Daemon(bundle, r, socket, pid);
+    }
+
+    private static void assertExitedAndSocketRemoved(Daemon d) throws InterruptedException {
+        assertTrue(Poll.until(Duration.ofSeconds(10), () -> ProcessHandle.of(d.pid()).map(p -> !p.isAlive()).orElse(true)),
+                "the daemon exited");
+        assertFalse(Files.exists(d.socket()), "its socket was removed");
+    }
+
     @Test
     void printsExactlyTheHashedAddressAndTheSocketAnswersConnectWithTheDaemonsPid() throws Exception {
-        Path bundle = bundle("b1", null);
-        ShimBinary.Result r = start(bundle, "c1");
+        Daemon d = startDaemon("c1");
 
         String expected = SocketAddress.of(containerdAddress(), "jrunc-it", "c1");
-        assertEquals(0, r.exit(), r.stderr());
-        assertEquals(expected, r.out(), "stdout is the address and nothing else");
-        assertEquals("", r.stderr(), "nothing on stderr: containerd reads both streams as the address");
-        assertArrayEquals(expected.getBytes(StandardCharsets.UTF_8), Files.readAllBytes(bundle.resolve("address")),
+        assertEquals(expected, d.start().out(), "stdout is the address and nothing else");
+        assertEquals("", d.start().stderr(), "nothing on stderr: containerd reads both streams as the address");
+        assertArrayEquals(expected.getBytes(StandardCharsets.UTF_8), Files.readAllBytes(d.bundle().resolve("address")),
                 "address file: exactly the address, no newline");
 
-        ConnectResponse connected = connect(SocketAddress.path(expected), "c1");
-        long daemon = connected.getShimPid();
-        daemons.add(daemon);
+        long daemon = d.pid();
         ProcessHandle handle = ProcessHandle.of(daemon).orElseThrow();
         assertTrue(handle.info().commandLine().orElse("").contains("jrunc.cli.ShimMain"), handle.info().toString());
         String stat = Files.readString(Path.of("/proc/" + daemon + "/stat"));
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         assertEquals(String.valueOf(daemon), fields[2], "the daemon leads its own process group");
-        System.out.printf("start (new daemon): %d ms%n", r.millis());
+        System.out.printf("start (new daemon): %d ms%n", d.start().millis());
     }
 
     @Test
     void otherMethodsAnswerAStatusNotACrash() throws Exception {
-        Path bundle = bundle("b1", null);
-        ShimBinary.Result r = start(bundle, "c1");
-        Path socket = SocketAddress.path(r.out());
-        daemons.add((long) connect(socket, "c1").getShimPid());
+        Path socket = startDaemon("c1").socket();
         try (TtrpcClient client = new TtrpcClient(socket)) {
             TtrpcException e = org.junit.jupiter.api.Assertions.assertThrows(TtrpcException.class, () -> client.call(TASK,
                     "Bogus", new byte[0], Map.of(), Duration.ofSeconds(5)));
@@ -202,12 +214,8 @@ class ShimStartIT {
 
     @Test
     void shutdownEndsTheDaemonAndRemovesItsSocket() throws Exception {
-        Path bundle = bundle("b1", null);
-        ShimBinary.Result r = start(bundle, "c1");
-        Path socket = SocketAddress.path(r.out());
-        int pid = connect(socket, "c1").getShimPid();
-        daemons.add((long) pid);
-        try (TtrpcClient client = new TtrpcClient(socket)) {
+        Daemon d = startDaemon("c1");
+        try (TtrpcClient client = new TtrpcClient(d.socket())) {
             try {
                 client.call(TASK, "Shutdown", ShutdownRequest.newBuilder().setId("c1").build().toByteArray(), Map.of(),
                         Duration.ofSeconds(5));
@@ -216,29 +224,19 @@ class ShimStartIT {
                 assertEquals(Code.UNAVAILABLE, e.code(), e.toString());
             }
         }
-        assertTrue(Poll.until(Duration.ofSeconds(10), () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true)),
-                "the daemon exited");
-        assertFalse(Files.exists(socket), "its socket was removed");
+        assertExitedAndSocketRemoved(d);
     }
 
     @Test
     void sigtermEndsTheDaemonAndRemovesItsSocket() throws Exception {
-        Path bundle = bundle("b1", null);
-        ShimBinary.Result r = start(bundle, "c1");
-        Path socket = SocketAddress.path(r.out());
-        int pid = connect(socket, "c1").getShimPid();
-        daemons.add((long) pid);
-        ProcessHandle.of(pid).orElseThrow().destroy(); // SIGTERM
-        assertTrue(Poll.until(Duration.ofSeconds(10), () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true)),
-                "the daemon exited");
-        assertFalse(Files.exists(socket), "its socket was removed");
+        Daemon d = startDaemon("c1");
+        ProcessHandle.of(d.pid()).orElseThrow().destroy(); // SIGTERM
+        assertExitedAndSocketRemoved(d);
     }
 
     @Test
     void theDaemonLogsIntoTheBundlesLogFifo() throws Exception {
-        Path bundle = bundle("b1", null);
-        ShimBinary.Result r = start(bundle, "c1");
-        daemons.add((long) connect(SocketAddress.path(r.out()), "c1").getShimPid());
+        startDaemon("c1");
         RandomAccessFile log = logHolders.getFirst();
         byte[] buf = new byte[4096];
         int n = log.read(buf);
@@ -258,10 +256,7 @@ class ShimStartIT {
 
     @Test
     void unknownRequestIdsGetAStatus() throws Exception {
-        Path bundle = bundle("b1", null);
-        ShimBinary.Result r = start(bundle, "c1");
-        Path socket = SocketAddress.path(r.out());
-        daemons.add((long) connect(socket, "c1").getShimPid());
+        Path socket = startDaemon("c1").socket();
         try (TtrpcClient client = new TtrpcClient(socket)) {
             TtrpcException e = org.junit.jupiter.api.Assertions.assertThrows(TtrpcException.class, () -> client.call(TASK,
                     "State", StateRequest.newBuilder().setId("nope").build().toByteArray(), Map.of(), Duration.ofSeconds(5)));

@@ -33,13 +33,18 @@ class DiagnosisTest {
         assertTrue(CleanPlan.of(d, null).isEmpty());
     }
 
-    @Test
-    void deadBundleReportsItsMountSocketRuncStateAndRunningContainer() {
-        NodeSnapshot node = new NodeFixture()
+    /** The usual crash: task {@code db}'s shim is gone, its rootfs mounted, runc state kept, its init (5000) alive. */
+    private static NodeSnapshot deadTaskWithItsContainerRunning() {
+        return new NodeFixture()
                 .task("default", "db", 5000, Probe.REFUSED)
                 .runcState("default", "db", 5000, 4242)
                 .containerProcess("default", "db", 5000, 4242)
                 .build();
+    }
+
+    @Test
+    void deadBundleReportsItsMountSocketRuncStateAndRunningContainer() {
+        NodeSnapshot node = deadTaskWithItsContainerRunning();
         Diagnosis d = Diagnosis.examine(node, Scope.ALL);
         assertEquals(List.of("dead-shim-bundle", "rootfs-mount", "runc-state", "container-process", "orphaned-socket"),
                 kinds(d));
@@ -55,11 +60,7 @@ class DiagnosisTest {
 
     @Test
     void deadBundlePlanRunsStopThenKillThenRemovesSocketStateAndBundle() {
-        NodeSnapshot node = new NodeFixture()
-                .task("default", "db", 5000, Probe.REFUSED)
-                .runcState("default", "db", 5000, 4242)
-                .containerProcess("default", "db", 5000, 4242)
-                .build();
+        NodeSnapshot node = deadTaskWithItsContainerRunning();
         CleanPlan plan = CleanPlan.of(Diagnosis.examine(node, Scope.ALL), null);
         assertEquals(List.of(CleanAction.Type.STOP, CleanAction.Type.KILL, CleanAction.Type.REMOVE_SOCKET,
                 CleanAction.Type.REMOVE_RUNC_STATE, CleanAction.Type.REMOVE_BUNDLE),

@@ -1,5 +1,6 @@
 package jrunc.core.events;
 
+import static jrunc.core.ttrpc.Polling.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
@@ -12,7 +13,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.function.BooleanSupplier;
 import jrunc.core.ttrpc.Code;
 import jrunc.core.ttrpc.TtrpcClient;
 import jrunc.proto.eventsapi.Envelope;
@@ -64,7 +64,7 @@ class RemoteEventPublisherTest {
         containerd = new FakeContainerd(socket());
         publisher = publisher(FAST);
         publisher.publish("k8s.io", Topics.TASK_EXIT, exit("c1"));
-        await(() -> containerd.forwarded.size() == 1, "the event");
+        await(() -> containerd.forwarded.size() == 1, WAIT, "the event");
 
         FakeContainerd.Forwarded forwarded = containerd.forwarded.getFirst();
         assertEquals("k8s.io", forwarded.namespaceMetadata());
@@ -85,7 +85,7 @@ class RemoteEventPublisherTest {
         publisher.publish("default", Topics.TASK_START, start("c1"));
         publisher.publish("default", Topics.TASK_EXIT, exit("c1"));
         publisher.publish("default", Topics.TASK_DELETE, exit("c1"));
-        await(() -> containerd.forwarded.size() == 3, "three events");
+        await(() -> containerd.forwarded.size() == 3, WAIT, "three events");
         assertEquals(List.of("/tasks/start", "/tasks/exit", "/tasks/delete"), containerd.topics());
         assertEquals(6, containerd.calls.get());
     }
@@ -98,7 +98,7 @@ class RemoteEventPublisherTest {
         publisher = publisher(twoRetries);
         publisher.publish("default", Topics.TASK_START, start("c1"));
         publisher.publish("default", Topics.TASK_EXIT, exit("c1"));
-        await(() -> containerd.forwarded.size() == 1, "the second event");
+        await(() -> containerd.forwarded.size() == 1, WAIT, "the second event");
         assertEquals(List.of("/tasks/exit"), containerd.topics());
         assertEquals(4, containerd.calls.get());
     }
@@ -109,7 +109,7 @@ class RemoteEventPublisherTest {
         publisher = publisher(FAST);
         publisher.publish("default", Topics.TASK_START, start("c1"));
         publisher.publish("default", Topics.TASK_EXIT, exit("c1"));
-        await(() -> containerd.forwarded.size() == 1, "the second event");
+        await(() -> containerd.forwarded.size() == 1, WAIT, "the second event");
         assertEquals(List.of("/tasks/exit"), containerd.topics());
         assertEquals(2, containerd.calls.get());
     }
@@ -121,13 +121,13 @@ class RemoteEventPublisherTest {
         containerd = new FakeContainerd(socket());
         publisher = publisher(patient);
         publisher.publish("default", Topics.TASK_CREATE, start("c1"));
-        await(() -> containerd.forwarded.size() == 1, "the first event");
+        await(() -> containerd.forwarded.size() == 1, WAIT, "the first event");
 
         containerd.close(); // containerd restarts
         publisher.publish("default", Topics.TASK_START, start("c1"));
         publisher.publish("default", Topics.TASK_EXIT, exit("c1"));
         containerd = new FakeContainerd(socket());
-        await(() -> containerd.forwarded.size() == 2, "the events sent while away");
+        await(() -> containerd.forwarded.size() == 2, WAIT, "the events sent while away");
         assertEquals(List.of("/tasks/start", "/tasks/exit"), containerd.topics());
     }
 
@@ -138,10 +138,10 @@ class RemoteEventPublisherTest {
         publisher = publisher(new RemoteEventPublisher.Policy(2, Duration.ofSeconds(20), Duration.ofMillis(5), 5));
         publisher.publish("default", "/tasks/e0", start("c0"));
         // e0 is taken by the sender and stalls in Forward; the queue then holds two events at most.
-        await(() -> containerd.entered.get() == 1, "the sender to take e0");
+        await(() -> containerd.entered.get() == 1, WAIT, "the sender to take e0");
         for (int i = 1; i <= 4; i++) publisher.publish("default", "/tasks/e" + i, start("c" + i));
         stall.countDown();
-        await(() -> containerd.forwarded.size() == 3, "three events");
+        await(() -> containerd.forwarded.size() == 3, WAIT, "three events");
         assertEquals(List.of("/tasks/e0", "/tasks/e3", "/tasks/e4"), containerd.topics());
     }
 
@@ -161,18 +161,5 @@ class RemoteEventPublisherTest {
         publisher = publisher(new RemoteEventPublisher.Policy(1024, Duration.ofSeconds(5), Duration.ofMillis(5), 1000));
         publisher.publish("default", Topics.TASK_EXIT, exit("c1"));
         publisher.close(Duration.ofMillis(50)); // returns: the test's timeout would catch a hang
-    }
-
-    private static void await(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) throw new AssertionError("timed out waiting for " + what);
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
     }
 }

@@ -29,7 +29,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class TaskServiceTest {
-    private static final String NEW_PID_NS = "{\"ociVersion\":\"1.0.2\",\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"}]}}";
     private static final String SHARED_PID_NS = "{\"ociVersion\":\"1.0.2\",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}";
 
     @TempDir
@@ -43,14 +42,13 @@ class TaskServiceTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        bundle = Files.createDirectories(dir.resolve("bundle"));
-        Files.writeString(bundle.resolve("config.json"), NEW_PID_NS);
-        os = new FakeOperatingSystem();
-        runc = new FakeRunc(os);
-        os.reaper.script(runc);
-        events = new RecordingEvents();
-        shutdowns = new AtomicInteger();
-        service = new TaskService(os, events, "default", shutdowns::incrementAndGet, Files.createDirectories(dir.resolve("tmp")));
+        TaskFixture f = new TaskFixture(dir, TaskFixture.NEW_PID_NS);
+        bundle = f.bundle;
+        os = f.os;
+        runc = f.runc;
+        events = f.events;
+        shutdowns = f.shutdowns;
+        service = f.service;
     }
 
     @AfterEach

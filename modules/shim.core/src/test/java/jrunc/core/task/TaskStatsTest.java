@@ -33,13 +33,12 @@ class TaskStatsTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        bundle = Files.createDirectories(dir.resolve("bundle"));
-        Files.writeString(bundle.resolve("config.json"),
+        TaskFixture f = new TaskFixture(dir,
                 "{\"ociVersion\":\"1.0.2\",\"linux\":{\"cgroupsPath\":\"/default/c1\",\"namespaces\":[{\"type\":\"pid\"}]}}");
-        os = new FakeOperatingSystem();
-        runc = new FakeRunc(os);
-        os.reaper.script(runc);
-        service = new TaskService(os, new RecordingEvents(), "default", () -> {}, Files.createDirectories(dir.resolve("tmp")));
+        bundle = f.bundle;
+        os = f.os;
+        runc = f.runc;
+        service = f.service;
     }
 
     @AfterEach

@@ -23,7 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Create and Exec with {@code terminal=true} against the fake runc, which sends a fake pty over the console socket. */
 class TerminalTest {
-    private static final String NEW_PID_NS = "{\"ociVersion\":\"1.0.2\",\"linux\":{\"namespaces\":[{\"type\":\"pid\"}]}}";
 
     @TempDir
     Path dir;
@@ -34,13 +33,12 @@ class TerminalTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        bundle = Files.createDirectories(dir.resolve("bundle"));
-        Files.writeString(bundle.resolve("config.json"), NEW_PID_NS);
-        tmp = Files.createDirectories(dir.resolve("tmp"));
-        os = new FakeOperatingSystem();
-        runc = new FakeRunc(os);
-        os.reaper.script(runc);
-        service = new TaskService(os, new RecordingEvents(), "default", () -> {}, tmp);
+        TaskFixture f = new TaskFixture(dir, TaskFixture.NEW_PID_NS);
+        bundle = f.bundle;
+        tmp = f.tmp;
+        os = f.os;
+        runc = f.runc;
+        service = f.service;
     }
 
     @AfterEach

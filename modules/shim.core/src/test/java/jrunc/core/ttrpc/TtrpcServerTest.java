@@ -1,6 +1,6 @@
 package jrunc.core.ttrpc;
 
-import static jrunc.core.ttrpc.RawPeer.await;
+import static jrunc.core.ttrpc.Polling.await;
 import static jrunc.core.ttrpc.RawPeer.request;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
