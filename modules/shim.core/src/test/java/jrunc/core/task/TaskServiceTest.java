@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import jrunc.core.events.Topics;
 import jrunc.core.ttrpc.Code;
 import jrunc.proto.events.TaskCreate;
@@ -23,38 +22,10 @@ import jrunc.proto.task.*;
 import jrunc.proto.types.Mount;
 import jrunc.proto.types.ProcessInfo;
 import jrunc.proto.types.Status;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class TaskServiceTest {
+class TaskServiceTest extends TaskServiceTestCase {
     private static final String SHARED_PID_NS = "{\"ociVersion\":\"1.0.2\",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}";
-
-    @TempDir
-    Path dir;
-    Path bundle;
-    FakeOperatingSystem os;
-    FakeRunc runc;
-    RecordingEvents events;
-    AtomicInteger shutdowns;
-    TaskService service;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        TaskFixture f = new TaskFixture(dir, TaskFixture.NEW_PID_NS);
-        bundle = f.bundle;
-        os = f.os;
-        runc = f.runc;
-        events = f.events;
-        shutdowns = f.shutdowns;
-        service = f.service;
-    }
-
-    @AfterEach
-    void tearDown() {
-        service.close();
-    }
 
     private CreateTaskRequest.Builder createRequest() {
         return CreateTaskRequest.newBuilder().setId("c1").setBundle(bundle.toString());

@@ -12,38 +12,18 @@ import jrunc.proto.cgroups.v1.PidsStat;
 import jrunc.proto.task.CreateTaskRequest;
 import jrunc.proto.task.StartRequest;
 import jrunc.proto.task.StatsRequest;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Stats: the cgroup is located from the spec or the live init, and its metrics go out as a bare-named Any. */
-class TaskStatsTest {
+class TaskStatsTest extends TaskServiceTestCase {
     private static final Metrics METRICS = Metrics.newBuilder()
             .setPids(PidsStat.newBuilder().setCurrent(1).setLimit(0)).build();
 
-    @TempDir
-    Path dir;
-    Path bundle;
-    FakeOperatingSystem os;
-    FakeRunc runc;
-    TaskService service;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        TaskFixture f = new TaskFixture(dir,
-                "{\"ociVersion\":\"1.0.2\",\"linux\":{\"cgroupsPath\":\"/default/c1\",\"namespaces\":[{\"type\":\"pid\"}]}}");
-        bundle = f.bundle;
-        os = f.os;
-        runc = f.runc;
-        service = f.service;
-    }
-
-    @AfterEach
-    void tearDown() {
-        service.close();
+    @Override
+    String configJson() {
+        return "{\"ociVersion\":\"1.0.2\",\"linux\":{\"cgroupsPath\":\"/default/c1\",\"namespaces\":[{\"type\":\"pid\"}]}}";
     }
 
     private int createAndStart() throws TaskException {

@@ -16,36 +16,10 @@ import jrunc.proto.task.ExecProcessRequest;
 import jrunc.proto.task.ResizePtyRequest;
 import jrunc.proto.task.StartRequest;
 import jrunc.proto.task.StateRequest;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Create and Exec with {@code terminal=true} against the fake runc, which sends a fake pty over the console socket. */
-class TerminalTest {
-
-    @TempDir
-    Path dir;
-    Path bundle, tmp;
-    FakeOperatingSystem os;
-    FakeRunc runc;
-    TaskService service;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        TaskFixture f = new TaskFixture(dir, TaskFixture.NEW_PID_NS);
-        bundle = f.bundle;
-        tmp = f.tmp;
-        os = f.os;
-        runc = f.runc;
-        service = f.service;
-    }
-
-    @AfterEach
-    void tearDown() {
-        service.close();
-    }
-
+class TerminalTest extends TaskServiceTestCase {
     private CreateTaskRequest.Builder terminalCreate(Path stdout) {
         return CreateTaskRequest.newBuilder().setId("c1").setBundle(bundle.toString()).setTerminal(true)
                 .setStdout(stdout.toString());
