@@ -10,7 +10,7 @@ image=$target/image
 modules=$target/modules
 
 rm -rf "$image"
-# No --compress: an uncompressed jimage starts 10–30 ms faster (java-stack-measurements §6), paid per container.
+# No --compress: an uncompressed jimage starts 10–30 ms faster (measured with scripts/bench-manager.sh), paid per container.
 "$java_home/bin/jlink" \
   --module-path "$modules" \
   --add-modules shim.cli,shim.doctor,shim.linux,org.jline.terminal.ffm \

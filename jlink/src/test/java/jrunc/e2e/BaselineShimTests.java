@@ -11,8 +11,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What any shim must do for the plainest {@code ctr} use: run a command and hand back its output and exit code,
- * keep a detached task through kill and delete, and tell containerd about each step with an event (contract
- * §4.2, §4.4, §6.1). One subclass per {@link Shim} runs the same bodies.
+ * keep a detached task through kill and delete, and tell containerd about each step with an event
+ * (topics: containerd v1.6.20 runtime/events.go; their order: runtime/v2/runc/task/service.go). One subclass per
+ * {@link Shim} runs the same bodies.
  */
 abstract class BaselineShimTests {
 
@@ -52,7 +53,8 @@ abstract class BaselineShimTests {
                 "container still listed after container rm");
     }
 
-    /** containerd finds a running shim again from the bundle's address file after it restarts (contract §6.3). */
+    /** containerd finds a running shim again from the bundle's address file after it restarts (containerd v1.6.20
+     * runtime/v2/manager.go, loadExistingTasks, and runtime/v2/shim.go, cleanupAfterDeadShim). */
     @Test
     void runningTaskIsFoundAgainAfterContainerdCrashesAndRestarts(Ctr ctr) {
         ctr.runDetached("survivor", "sleep", "600").requireSuccess();

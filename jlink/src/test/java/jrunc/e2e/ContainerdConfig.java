@@ -8,8 +8,9 @@ import java.util.stream.Collectors;
  * The config.toml of a private containerd: everything it writes (metadata, bundles, sockets) lives under one
  * directory, so several of them can run beside each other and beside the host's own containerd.
  *
- * <p>Shim sockets are the exception: containerd 1.6 hard-codes them under {@code /run/containerd/s} (contract
- * §1.5). They do not collide, because their names hash our own grpc address.
+ * <p>Shim sockets are the exception: containerd 1.6 hard-codes them under {@code /run/containerd/s}
+ * (containerd v1.6.20 runtime/v2/shim/util_unix.go, SocketAddress). They do not collide, because their names hash
+ * our own grpc address.
  */
 record ContainerdConfig(Path dir) {
 
@@ -50,7 +51,8 @@ record ContainerdConfig(Path dir) {
         return dir.resolve("containerd.log");
     }
 
-    /** Bundles live here, one directory per namespace, one per task inside that (contract §1.4, §6.4). */
+    /** Bundles live here, one directory per namespace, one per task inside that (containerd v1.6.20
+     * runtime/v2/bundle.go). */
     Path bundles() {
         return state().resolve("io.containerd.runtime.v2.task");
     }

@@ -21,9 +21,11 @@ import jrunc.e2e.TaskLifecycleIT.Residue;
 import org.junit.jupiter.api.Test;
 
 /**
- * Tasks annotated with one {@code io.containerd.runc.v2.group} share a shim daemon (contract §1.6), and that
+ * Tasks annotated with one {@code io.containerd.runc.v2.group} share a shim daemon (containerd v1.6.20
+ * runtime/v2/runc/manager/manager_linux.go, readSpec and groupLabels), and that
  * daemon outlives a containerd crash with its tasks, answering containerd's reconnect so that they stay
- * manageable (§6.3). One subclass per {@link Shim}; Go's shim is the reference.
+ * manageable (containerd v1.6.20 runtime/v2/manager.go, loadExistingTasks, and runtime/v2/shim.go,
+ * cleanupAfterDeadShim). One subclass per {@link Shim}; Go's shim is the reference.
  */
 abstract class GroupedTasksIT {
 

@@ -16,7 +16,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Removes what a private containerd's shims can leave behind once containerd itself has stopped (contract §6.4):
+ * Removes what a private containerd's shims can leave behind once containerd itself has stopped (bundles: containerd
+ * v1.6.20
+ * runtime/v2/bundle.go; sockets: runtime/v2/shim/util_unix.go):
  * shim processes still serving, their sockets, runc state, cgroups and rootfs mounts.
  *
  * <p>Everything is found from our own directory or our own grpc address, never by a name pattern, because other
@@ -167,7 +169,7 @@ final class LeftoverSweep {
         for (Path mount : mountsUnder(dir)) {
             CtrResult unmounted = Commands.run(List.of("umount", mount.toString()), Duration.ofSeconds(20));
             if (!unmounted.succeeded()) {
-                // A mount leaked into another mount namespace keeps it busy (contract §7); detach it.
+                // A mount leaked into another mount namespace keeps it busy (umount2 gives EBUSY); detach it.
                 Commands.run(List.of("umount", "-l", mount.toString()), Duration.ofSeconds(20));
             }
         }

@@ -21,7 +21,8 @@ public enum Shim {
     },
 
     /**
-     * Ours, from the jlink image. Passed as an absolute path, which containerd 1.6 uses as it is (contract §1.11)
+     * Ours, from the jlink image. Passed as an absolute path, which containerd 1.6 uses as it is (containerd v1.6.20
+     * runtime/v2/manager.go, resolveRuntimePath)
      * and records in the bundle's {@code shim-binary-path}.
      */
     JRUNC {

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code ctr task metrics}: containerd asks the shim's Stats, decodes the cgroups Metrics Any by its type name and
- * prints a METRIC/VALUE table (contract §5.6). One subclass per {@link Shim}; Go's shim pins the behaviour.
+ * prints a METRIC/VALUE table (containerd v1.6.20 runtime/v2/runc/task/service.go, Stats). One subclass per {@link
+ * Shim}; Go's shim pins the behaviour.
  */
 abstract class StatsIT {
 

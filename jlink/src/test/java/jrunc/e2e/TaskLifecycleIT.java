@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A task's whole life as {@code ctr} users see it, beyond the baseline: its stderr and stdin, {@code task ps},
  * a signal's exit status, an exec beside the init, containerd's NOT_FOUND for what does not exist, and, once
- * everything is removed, nothing left behind (contract §4.2, §5.2, §5.4, §6.4). One subclass per {@link Shim},
+ * everything is removed, nothing left behind (containerd v1.6.20
+ * runtime/v2/runc/task/service.go and pkg/process/io.go). One subclass per {@link Shim},
  * so Go's shim pins the behaviour ours must match.
  */
 abstract class TaskLifecycleIT {

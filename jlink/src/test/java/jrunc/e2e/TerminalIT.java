@@ -15,7 +15,8 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * Tasks and execs with a terminal ({@code ctr -t}), contract §5.4 "Terminal" and §3.1 ResizePty: the shim gets the
+ * Tasks and execs with a terminal ({@code ctr -t}; containerd v1.6.20 pkg/process/io.go and ResizePty in
+ * runtime/v2/task/shim.proto): the shim gets the
  * pty master from runc over the console socket, copies between it and ctr, and sets the window size ctr asks for.
  *
  * <p>{@code ctr -t} insists that its own stdin is a terminal, so ctr runs under util-linux {@code script}, which

@@ -11,7 +11,8 @@ import jrunc.core.spi.OperatingSystem;
 import jrunc.proto.task.DeleteResponse;
 
 /**
- * {@code delete}: the seed's Stop (contract §1.9, §5.8). containerd runs it after every teardown and for every shim it
+ * {@code delete}: the seed's Stop (containerd v1.6.20 runtime/v2/runc/manager/manager_linux.go, Stop). containerd
+ * runs it after every teardown and for every shim it
  * lost, under a 5 s deadline; stdout carries exactly the DeleteResponse bytes, logs go to stderr.
  */
 final class DeleteCommand {

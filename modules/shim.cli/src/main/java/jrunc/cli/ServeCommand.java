@@ -23,7 +23,8 @@ import jrunc.core.ttrpc.ServiceRegistry;
 import jrunc.core.ttrpc.TtrpcServer;
 
 /**
- * Serve mode: the long-lived daemon {@code start} spawned (contract §1.10). It serves the Task API on the socket it
+ * Serve mode: the long-lived daemon {@code start} spawned (containerd v1.6.20 runtime/v2/shim/shim.go, run). It
+ * serves the Task API on the socket it
  * inherited as fd 3 (or {@code -socket}), logs into the bundle's {@code log} FIFO, reaps as a child subreaper, and
  * exits on {@code Shutdown} once it serves no task, or on SIGTERM, removing its socket on the way out.
  */
@@ -67,7 +68,8 @@ final class ServeCommand {
             LOG.log(Level.ERROR, "shim failed to start serving", e);
             return 1;
         }
-        // SIGTERM/SIGINT end the shim even with tasks registered (contract §1.10). The JVM halts once its hooks return,
+        // SIGTERM/SIGINT end the shim even with tasks registered (containerd v1.6.20 runtime/v2/shim/shim.go, run).
+        // The JVM halts once its hooks return,
         // so the hook waits for the exit sequence below instead of racing it.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             shutdown.countDown();
@@ -84,7 +86,8 @@ final class ServeCommand {
             Thread.currentThread().interrupt();
         }
         LOG.log(Level.INFO, "shim shutting down");
-        // The order of the Go shim's exit (contract §1.10): socket first, so a new start for this group binds afresh.
+        // The order of the Go shim's exit (containerd v1.6.20 runtime/v2/shim/shim.go, run): socket first, so a new
+        // start for this group binds afresh.
         removeSocket(socket);
         server.close();
         tasks.close();

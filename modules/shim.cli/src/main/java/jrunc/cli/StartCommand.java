@@ -20,7 +20,8 @@ import jrunc.core.spi.Spawn;
 import jrunc.proto.runc.Options;
 
 /**
- * {@code start}: containerd-shim-runc-v2's manager Start, step for step (contract §1.3). The combined stdout+stderr
+ * {@code start}: containerd-shim-runc-v2's manager Start, step for step (containerd v1.6.20
+ * runtime/v2/runc/manager/manager_linux.go, Start). The combined stdout+stderr
  * of this process is what containerd takes as the address, so nothing but the address may be printed on success.
  */
 final class StartCommand {
@@ -128,7 +129,8 @@ final class StartCommand {
         return cmd;
     }
 
-    /** stdin carries a protobuf Any with the runtime options, or nothing. Not read from a terminal (a person typing). */
+    /** stdin carries a protobuf Any with the runtime options, or nothing. Not read from a terminal (a person
+     * typing). */
     private static Options readOptions() throws IOException {
         java.io.Console console = System.console();
         if (console != null && console.isTerminal()) return null;

@@ -18,9 +18,10 @@ import jrunc.core.manager.MountInfo;
  * The ordered actions that clean a {@link Diagnosis}. The same object is printed by {@code --dry-run} and carried
  * out by {@code --yes}, so what a person approves is what runs.
  *
- * <p>For a dead bundle the order is containerd's own ({@code cleanupAfterDeadShim}, contract §6.3) plus what it
+ * <p>For a dead bundle the order is containerd's own ({@code cleanupAfterDeadShim} in containerd v1.6.20
+ * runtime/v2/shim.go) plus what it
  * leaves behind: the Stop path first (it kills the container through {@code runc delete --force} and unmounts), then
- * a kill of any verified container process that survived, then the dead socket (containerd never removes it, §6.4),
+ * a kill of any verified container process that survived, then the dead socket (containerd never removes it),
  * then runc state if runc could not remove it, then the bundle.
  *
  * @param runcRoot the runc root given to the Stop path, or null to let it read the bundle's options.json

@@ -6,8 +6,9 @@ import jrunc.core.doctor.NodeSnapshot.RuncState;
 
 /**
  * Decides whether a live pid is still a given bundle's container. A pid read from {@code init.pid} is only a
- * number: after the container died, the kernel may have handed it to anyone. The contract (§5.8) says never to
- * signal it blindly; we signal only a process that proves it is the container's.
+ * number: after the container died, the kernel may have handed it to anyone. Go's shim never signals it itself (its
+ * Stop leaves that to {@code runc delete --force}: containerd v1.6.20 runtime/v2/runc/manager/manager_linux.go); we
+ * signal only a process that proves it is the container's.
  */
 final class ContainerMatch {
     private ContainerMatch() {}

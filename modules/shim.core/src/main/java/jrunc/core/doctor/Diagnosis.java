@@ -27,7 +27,9 @@ import jrunc.core.manager.SocketAddress;
  * whose shim answers on its address is live, and nothing of it (bundle, socket, mounts, processes) is reported or
  * touched. Everything else is judged conservatively: when in doubt, report and leave alone.
  *
- * <p>containerd's own recovery (contract §6.3: {@code loadExistingTasks}, {@code cleanupAfterDeadShim}) decides
+ * <p>containerd's own recovery ({@code loadExistingTasks} in containerd v1.6.20 runtime/v2/manager.go, {@code
+ * cleanupAfterDeadShim}
+ * in runtime/v2/shim.go) decides
  * "dead" the same way, by dialling the {@code address}; it then runs the shim's {@code delete}, which is what
  * {@link CleanPlan} does too.
  */

@@ -57,7 +57,7 @@ public record NodeSnapshot(Path stateDir, Path socketDir, Path runcRoot, List<Bu
     }
 
     /**
-     * One bundle directory (containerd contract §1.4).
+     * One bundle directory (containerd v1.6.20 runtime/v2/bundle.go).
      *
      * @param hidden      the directory is {@code .<id>}: containerd renamed it to remove it and stopped half-way
      * @param files       names of the entries in the directory
@@ -76,7 +76,8 @@ public record NodeSnapshot(Path stateDir, Path socketDir, Path runcRoot, List<Bu
             return path.resolve("rootfs");
         }
 
-        /** The key the socket address hash is taken over (§1.6): the group annotation, else the id. */
+        /** The key the socket address hash is taken over (containerd v1.6.20
+         * runtime/v2/runc/manager/manager_linux.go, readSpec and groupLabels): the group annotation, else the id. */
         public String groupKey() {
             return group == null || group.isEmpty() ? id : group;
         }
@@ -87,7 +88,8 @@ public record NodeSnapshot(Path stateDir, Path socketDir, Path runcRoot, List<Bu
      *
      * @param hasStateJson {@code state.json} was there and readable
      * @param initPid      {@code init_process_pid}, 0 when unknown
-     * @param initStart    {@code init_process_start} (clock ticks since boot, as field 22 of /proc/pid/stat), 0 when unknown
+     * @param initStart    {@code init_process_start} (clock ticks since boot, as field 22 of /proc/pid/stat), 0 when
+     * unknown
      */
     public record RuncState(String namespace, String id, Path dir, boolean hasStateJson, int initPid, long initStart) {}
 

@@ -6,7 +6,8 @@ import jrunc.core.manager.SocketAddress;
 
 /**
  * Recognises a shim daemon by its argv: {@code containerd-shim-runc-v2 -namespace ns -id id -address sock} as
- * {@code start} spawns it (contract §1.2, §6.4), ours included (its argv[0] is the JVM). The daemon is the one
+ * {@code start} spawns it (containerd v1.6.20 runtime/v2/runc/manager/manager_linux.go, Start), ours included (its
+ * argv[0] is the JVM). The daemon is the one
  * with no action word; {@code start} and {@code delete} runs are short-lived and not daemons.
  *
  * @param namespace the {@code -namespace} value

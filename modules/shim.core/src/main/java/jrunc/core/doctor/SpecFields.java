@@ -10,7 +10,8 @@ import java.io.IOException;
  * (jackson-core), because a node may hold a thousand bundles and we want three values out of each.
  */
 public final class SpecFields {
-    /** Grouping annotations, in the order the runc shim tries them (contract §1.6). */
+    /** Grouping annotations, in the order the runc shim tries them (containerd v1.6.20
+     * runtime/v2/runc/manager/manager_linux.go, readSpec and groupLabels). */
     static final String GROUP = "io.containerd.runc.v2.group", SANDBOX = "io.kubernetes.cri.sandbox-id";
     private static final JsonFactory JSON = new JsonFactory();
 

@@ -7,7 +7,8 @@ import com.google.protobuf.Message;
 /**
  * {@link Any} with the bare full proto name as {@code type_url}, e.g. {@code containerd.events.TaskExit}, which is
  * how containerd writes and reads them. containerd 1.6's type registry matches exact names, so the
- * {@code type.googleapis.com/} prefix that {@link Any#pack} adds is refused (contract §0.7). Reading needs care too:
+ * {@code type.googleapis.com/} prefix that {@link Any#pack} adds is refused (typeurl in containerd v1.6.20,
+ * vendor/github.com/containerd/typeurl/types.go). Reading needs care too:
  * protobuf-java's {@link Any#unpack} and {@link Any#is} find no type name in a URL without {@code /}, so they
  * refuse containerd's own Anys (the runc {@code Options} in CreateTaskRequest, for one).
  */

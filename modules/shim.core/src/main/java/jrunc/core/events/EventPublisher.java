@@ -5,7 +5,8 @@ import java.time.Duration;
 
 /**
  * Sends task events to containerd. Publishing never blocks the caller: the Task service publishes while holding
- * its locks (TaskStart is queued under the lock that keeps it ahead of TaskExit, contract §4.4), so a slow or absent
+ * its locks (TaskStart is queued under the lock that keeps it ahead of TaskExit, containerd v1.6.20
+ * runtime/v2/runc/task/service.go, eventSendMu), so a slow or absent
  * containerd must not stall it. Events are delivered in the order they were published.
  */
 public interface EventPublisher {

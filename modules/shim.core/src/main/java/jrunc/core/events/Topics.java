@@ -1,7 +1,8 @@
 package jrunc.core.events;
 
 /**
- * The task event topics a runc shim sends (contract §4.2), in one place. containerd files an event by its topic;
+ * The task event topics a runc shim sends (containerd v1.6.20 runtime/events.go), in one place. containerd files an
+ * event by its topic;
  * each names the {@code containerd.events} message it carries.
  */
 public final class Topics {

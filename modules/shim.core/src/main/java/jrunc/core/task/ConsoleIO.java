@@ -16,7 +16,8 @@ import jrunc.core.spi.ConsoleSocket;
 import jrunc.core.spi.OperatingSystem;
 
 /**
- * Terminal stdio (contract §5.4 "Terminal"): runc makes a pty for the process and sends us its master over a console
+ * Terminal stdio (containerd v1.6.20 pkg/process/io.go): runc makes a pty for the process and sends us its master
+ * over a console
  * socket; we copy the client's stdin FIFO into the master and the master into the stdout FIFO (a pty has one output,
  * so stderr is unused). Mirrors {@code NewTempConsoleSocket} (go-runc) and {@code CopyConsole}
  * ({@code runtime/v2/runc/platform.go}, containerd v1.6.20), with blocking copiers on platform threads in place of

@@ -23,7 +23,8 @@ import jrunc.core.spi.OperatingSystem;
 import jrunc.core.spi.OperatingSystem.OpenFlags;
 
 /**
- * Pipe stdio (contract §5.4, fifo and file modes): an OS pipe per stream in use, the container's end owned by
+ * Pipe stdio (containerd v1.6.20 pkg/process/io.go fifo and file modes): an OS pipe per stream in use, the
+ * container's end owned by
  * io_uid/io_gid; copiers between our ends and the client's FIFOs, or one {@code file://} log for both outputs.
  * Mirrors {@code copyPipes} in containerd's {@code pkg/process/io.go} (v1.6.20).
  */
@@ -146,7 +147,8 @@ final class PipeIO implements ProcessIO {
         }
     }
 
-    /** One writer for both outputs: the {@code file://} log, or a regular file named for both (containerd's sameFile). */
+    /** One writer for both outputs: the {@code file://} log, or a regular file named for both (containerd's
+     * sameFile). */
     private SharedSink sharedSink() throws IOException {
         boolean same = out != null && err != null && stdoutPath.equals(stderrPath) && !isFifo(stdoutPath);
         if (!fileMode && !same) return null;

@@ -13,7 +13,8 @@ import jrunc.proto.runc.Options;
 
 /**
  * The {@code containerd.runc.v1.Options} a task was created with, and the two bundle files that let the shim's
- * {@code delete} action find the same runc later: {@code options.json} and {@code runtime} (contract §1.4, §3.3).
+ * {@code delete} action find the same runc later: {@code options.json} and {@code runtime} (containerd v1.6.20
+ * runtime/v2/runc/manager/manager_linux.go and runtime/v2/runc/options/oci.proto).
  */
 final class RuncOptions {
     static final String TYPE_URL = "containerd.runc.v1.Options";

@@ -2,7 +2,7 @@ package jrunc.core.task;
 
 /**
  * The stdio a client asked for in Create or Exec: FIFO paths, {@code file://} or {@code binary://} URIs, or ""
- * for a stream that is not used (contract §5.4).
+ * for a stream that is not used (containerd v1.6.20 pkg/process/io.go).
  */
 record Stdio(String stdin, String stdout, String stderr, boolean terminal) {
     Stdio {

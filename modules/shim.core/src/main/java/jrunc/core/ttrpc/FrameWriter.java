@@ -9,7 +9,8 @@ import java.util.function.IntSupplier;
 /**
  * Writes ttrpc frames to one connection from any number of threads. Each frame (header and data) is built into one
  * buffer and written under one lock, so two frames never interleave on the wire: handlers answer concurrently on a
- * shared connection (contract §2.5). Mirrors {@code channel.send} in ttrpc's {@code channel.go}, whose callers
+ * shared connection (ttrpc v1.1.1 server.go, serverConn.run). Mirrors {@code channel.send} in ttrpc's {@code
+ * channel.go}, whose callers
  * serialise through one {@code responses} channel.
  */
 public final class FrameWriter {

@@ -94,7 +94,7 @@ final class ServerConnection implements Runnable {
         FrameHeader header = frame.header();
         int streamId = header.streamId();
         if (header.type() != FrameHeader.TYPE_REQUEST) {
-            // A unary server ignores Data and anything newer (ttrpc v1.0/v1.1 behaviour, contract §2.2).
+            // A unary server ignores Data and anything newer (ttrpc v1.0/v1.1 behaviour, ttrpc v1.1.1 server.go).
             LOG.log(Level.DEBUG, "ignoring ttrpc frame {0}", header);
             return;
         }

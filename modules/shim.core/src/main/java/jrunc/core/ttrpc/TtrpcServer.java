@@ -27,7 +27,8 @@ import jdk.net.UnixDomainPrincipal;
  * shim with a few connections costs no platform threads (many shims run per node). The listener may be the one
  * {@code start} handed over as fd 3 and turned back into a channel by {@link System#inheritedChannel()}.
  *
- * <p>A connection that closes never stops the server: containerd reconnects after its own restart (contract §2.5).
+ * <p>A connection that closes never stops the server: containerd reconnects after its own restart (ttrpc v1.1.1
+ * server.go, serverConn.run).
  */
 public final class TtrpcServer implements AutoCloseable {
     private static final Logger LOG = System.getLogger(TtrpcServer.class.getName());
@@ -49,7 +50,8 @@ public final class TtrpcServer implements AutoCloseable {
      * @param listener  a bound, listening Unix-domain channel; the server owns it from now on and closes it
      * @param registry  the services to dispatch to
      * @param peerCheck decides from the peer's {@code SO_PEERCRED} uid and gid whether a connection is served; the
-     *                  shim admits only its own effective uid and gid, as containerd's shim does (contract §1.10)
+     *                  shim admits only its own effective uid and gid, as containerd's shim does (containerd v1.6.20
+     * runtime/v2/shim/shim_linux.go)
      */
     public TtrpcServer(ServerSocketChannel listener, ServiceRegistry registry, Predicate<UnixDomainPrincipal> peerCheck) {
         this.listener = Objects.requireNonNull(listener, "listener");
@@ -78,7 +80,8 @@ public final class TtrpcServer implements AutoCloseable {
 
     /**
      * Stops accepting and closes every connection. Handlers still running finish on their own; their responses are
-     * dropped. Does not remove the socket file: that is the shim's shutdown sequence's job (contract §1.10).
+     * dropped. Does not remove the socket file: that is the shim's shutdown sequence's job (containerd v1.6.20
+     * runtime/v2/shim/shim.go, run).
      */
     @Override
     public void close() {

@@ -128,7 +128,7 @@ public final class Cleaner {
                 return new Outcome(a, Status.SKIPPED, "not mounted any more", List.of());
             }
             if (e.errno() != ErrnoException.EBUSY) throw e;
-            // Busy: usually the mount leaked into another mount namespace (contract §6.4). Detach it as
+            // Busy: usually the mount leaked into another mount namespace. Detach it as
             // `umount -l` does; the kernel frees it when the last user goes.
             os.unmount(a.target(), OperatingSystem.MountFlags.MNT_DETACH);
             return new Outcome(a, Status.DONE, "busy, detached (lazy unmount)", List.of());

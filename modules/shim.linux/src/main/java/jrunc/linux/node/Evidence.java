@@ -36,7 +36,8 @@ import jrunc.core.manager.MountInfo;
  * <p>Entry names are relative ({@code <ns>/<id>/bundle/config.json}); the caller chooses the container format.
  */
 public final class Evidence {
-    /** The bundle files worth keeping (contract §1.4). {@code log} is a FIFO in Go's shim and is never read. */
+    /** The bundle files worth keeping (containerd v1.6.20 runtime/v2/bundle.go). {@code log} is a FIFO in Go's shim
+     * and is never read. */
     static final List<String> BUNDLE_FILES = List.of("address", "config.json", "init.pid", "options.json", "runtime",
             "shim-binary-path");
     static final List<String> PROC_FILES = List.of("stat", "status", "cmdline", "cgroup");
