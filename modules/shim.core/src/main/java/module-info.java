@@ -22,6 +22,7 @@ module shim.core {
     exports jrunc.proto.task;
     exports jrunc.proto.events;
     exports jrunc.proto.runc;
+    exports jrunc.proto.bootstrap;
     exports jrunc.proto.eventsapi;
     exports jrunc.proto.cgroups.v1;
     exports jrunc.proto.cgroups.v2;
