@@ -36,9 +36,9 @@ class RuncOptionsTest {
     }
 
     @Test
-    void optionsOfAnotherTypeMeanDefaults() throws Exception {
-        Any cri = Any.newBuilder().setTypeUrl("runtimeoptions.v1.Options").setValue(com.google.protobuf.ByteString.copyFromUtf8("\n\u0001x")).build();
-        assertEquals("{}", new String(RuncOptions.from(cri).json(), StandardCharsets.UTF_8));
+    void optionsOfAnUnknownTypeMeanDefaults() throws Exception {
+        Any unknown = Any.newBuilder().setTypeUrl("example.com/other.v1.Options").setValue(com.google.protobuf.ByteString.copyFromUtf8("\n\u0001x")).build();
+        assertEquals("{}", new String(RuncOptions.from(unknown).json(), StandardCharsets.UTF_8));
     }
 
     @Test
