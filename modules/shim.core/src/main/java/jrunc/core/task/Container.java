@@ -89,7 +89,8 @@ final class Container {
         assertLocked();
         if (execId.isEmpty()) return init;
         ExecProcess exec = execs.get(execId);
-        if (exec == null) throw TaskException.notFound("process " + execId + " does not exist");
+        // Go's wording (containerd v1.6.20 runtime/v2/runc/container.go, Process): containerd 2.x shows it as it is
+        if (exec == null) throw TaskException.notFound("process does not exist " + execId + ": not found");
         return exec;
     }
 
