@@ -12,8 +12,10 @@ import java.util.List;
 import java.util.Map;
 import jrunc.core.manager.BundleFiles;
 import jrunc.core.manager.Grouping;
+import jrunc.core.manager.RuntimeOptions;
 import jrunc.core.manager.ShimFlags;
 import jrunc.core.manager.SocketAddress;
+import jrunc.core.manager.StartInput;
 import jrunc.core.spi.ErrnoException;
 import jrunc.core.spi.OperatingSystem;
 import jrunc.core.spi.Spawn;
@@ -26,7 +28,6 @@ import jrunc.proto.runc.Options;
  */
 final class StartCommand {
     private static final int OOM_SCORE_ADJ_MAX = 1000;
-    private static final String RUNC_OPTIONS = "containerd.runc.v1.Options";
 
     private final ShimFlags flags;
     /** The bundle: containerd runs start in it. */
@@ -48,6 +49,7 @@ final class StartCommand {
         int daemon = -1;
         boolean bound = false;
         try {
+            StartInput input = readInput();
             String group = Grouping.groupKey(Files.readAllBytes(bundle.resolve(BundleFiles.CONFIG)), flags.id());
             String address = SocketAddress.of(flags.address(), flags.namespace(), group);
             socket = SocketAddress.path(address);
@@ -60,7 +62,7 @@ final class StartCommand {
                 if (answers(socket)) {
                     // A shim already serves this group: containerd opens a new connection to it for this task.
                     BundleFiles.writeAddress(bundle, address);
-                    stdout.print(address);
+                    stdout.writeBytes(input.reply(address));
                     return 0;
                 }
                 // A socket file nobody accepts on: left by a shim that was killed. Replace it.
@@ -76,12 +78,13 @@ final class StartCommand {
             daemon = os.spawn(new Spawn(daemonArgv(address), null, bundle, Map.of(3, listener), true, true));
             os.close(listener);
             listener = -1;
-            Options options = readOptions();
-            if (options != null && !options.getShimCgroup().isEmpty()) {
+            // Unknown option types are left to the daemon's Create to warn about: start's output is the address.
+            Options options = RuntimeOptions.decode(input.options()).options();
+            if (!options.getShimCgroup().isEmpty()) {
                 os.joinCgroup(daemon, options.getShimCgroup());
             }
             adjustOomScore(os, daemon);
-            stdout.print(address);
+            stdout.writeBytes(input.reply(address));
             return 0;
         } catch (Exception e) {
             if (listener >= 0) os.close(listener);
@@ -129,16 +132,14 @@ final class StartCommand {
         return cmd;
     }
 
-    /** stdin carries a protobuf Any with the runtime options, or nothing. Not read from a terminal (a person
-     * typing). */
-    private static Options readOptions() throws IOException {
+    /**
+     * stdin carries the runtime options Any, containerd 2.3's BootstrapParams, or nothing ({@link StartInput}). Not
+     * read from a terminal (a person typing).
+     */
+    private static StartInput readInput() throws IOException {
         java.io.Console console = System.console();
-        if (console != null && console.isTerminal()) return null;
-        byte[] data = System.in.readAllBytes();
-        if (data.length == 0) return null;
-        com.google.protobuf.Any any = com.google.protobuf.Any.parseFrom(data);
-        if (!any.getTypeUrl().endsWith(RUNC_OPTIONS)) return null;
-        return Options.parseFrom(any.getValue());
+        if (console != null && console.isTerminal()) return StartInput.parse(new byte[0]);
+        return StartInput.parse(System.in.readNBytes(StartInput.MAX_BYTES));
     }
 
     /** containerd's own score + 1, so the OOM killer takes a shim before containerd (Debian: -999 → -998). */
