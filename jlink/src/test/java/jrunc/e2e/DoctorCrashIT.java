@@ -318,14 +318,9 @@ class DoctorCrashIT {
         return !LeftoverSweep.mountsUnder(dir).isEmpty();
     }
 
-    /** The socket a bundle's {@code address} file names. */
+    /** The socket a bundle names ({@link BundleAddress}). */
     static Path socketOf(Path bundle) {
-        try {
-            String a = Files.readString(bundle.resolve("address")).strip();
-            return Path.of(a.startsWith("unix://") ? a.substring("unix://".length()) : a);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return BundleAddress.socketOf(bundle).orElseThrow(() -> new AssertionError("no address in " + bundle));
     }
 
     /** Every path under dir, for "changed nothing" checks. */
