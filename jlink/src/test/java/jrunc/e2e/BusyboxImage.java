@@ -25,12 +25,21 @@ public final class BusyboxImage {
 
     public static final String NAME = "jrunc.test/busybox";
     public static final String REF = NAME + ":latest";
+    /**
+     * A pod's sandbox ("pause") image for the CRI tests: the same layer, with {@code sleep} as its entrypoint. CRI
+     * stops a sandbox with SIGKILL, so it needs no signal handling.
+     */
+    public static final String PAUSE_NAME = "jrunc.test/pause";
+    public static final String PAUSE_REF = PAUSE_NAME + ":latest";
+    private static final String PAUSE_CONFIG = "\"Entrypoint\":[\"/bin/sleep\",\"2147483647\"]";
+    private static final String SHELL_CONFIG = "\"Cmd\":[\"sh\"]";
 
     static final Path BUSYBOX = Path.of("/bin/busybox");
     static final List<String> APPLETS = List.of(
             "sh", "echo", "true", "false", "sleep", "cat", "ps", "ls", "id", "env", "kill", "top");
 
     private static Path archive; // built once per test JVM
+    private static Path pauseArchive;
 
     private BusyboxImage() {
     }
@@ -41,13 +50,28 @@ public final class BusyboxImage {
             try {
                 Path dir = Files.createTempDirectory("jrunc-e2e-image-");
                 dir.toFile().deleteOnExit();
-                archive = write(dir.resolve("busybox-oci.tar"));
+                archive = write(dir.resolve("busybox-oci.tar"), SHELL_CONFIG);
                 archive.toFile().deleteOnExit();
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot build the busybox image", e);
             }
         }
         return archive;
+    }
+
+    /** The pause image's archive, built on first use like {@link #archive()}. */
+    public static synchronized Path pauseArchive() {
+        if (pauseArchive == null) {
+            try {
+                Path dir = Files.createTempDirectory("jrunc-e2e-pause-");
+                dir.toFile().deleteOnExit();
+                pauseArchive = write(dir.resolve("pause-oci.tar"), PAUSE_CONFIG);
+                pauseArchive.toFile().deleteOnExit();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot build the pause image", e);
+            }
+        }
+        return pauseArchive;
     }
 
     /** Imports the image into one namespace of a containerd (images are per namespace). */
@@ -57,12 +81,17 @@ public final class BusyboxImage {
     }
 
     static Path write(Path target) throws IOException {
+        return write(target, SHELL_CONFIG);
+    }
+
+    /** @param process the config's process fields, e.g. {@code "Cmd":["sh"]} */
+    static Path write(Path target, String process) throws IOException {
         byte[] layer = layer();
         String layerDigest = sha256(layer);
         byte[] config = """
                 {"architecture":"amd64","os":"linux",\
-                "config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["sh"]},\
-                "rootfs":{"type":"layers","diff_ids":["%s"]}}""".formatted(layerDigest)
+                "config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],%s},\
+                "rootfs":{"type":"layers","diff_ids":["%s"]}}""".formatted(process, layerDigest)
                 .getBytes(StandardCharsets.UTF_8);
         // The layer is stored uncompressed, so its digest is also its diff_id.
         byte[] manifest = """
