@@ -9,6 +9,7 @@
 # here), through a temporary sources list and apt state of our own: `apt-get download` into the cache, then
 # `dpkg -x`. The cache is ${JRUNC_CACHE:-/var/cache/jrunc}/containerd/<suite>-<version>; a second call finds it.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 suite_of() {
   case "$1" in
@@ -20,29 +21,6 @@ suite_of() {
 }
 
 say() { printf 'containerd-release: %s\n' "$*" >&2; }
-
-# The first Debian mirror URI apt is configured with, from deb822 .sources files or one-line .list files.
-configured_mirror() {
-  local uri
-  uri=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
-    awk 'BEGIN { IGNORECASE = 1 } /^Types:/ { deb = ($0 ~ /[[:space:]]deb([[:space:]]|$)/) }
-         /^URIs:/ && deb { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }')
-  if [ -z "$uri" ]; then
-    uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-      awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { if ($i !~ /security/) { print $i; exit } break } }')
-  fi
-  [ -n "$uri" ] || { say "no Debian mirror found in /etc/apt (sources.list, sources.list.d)"; return 1; }
-  echo "${uri%/}"
-}
-
-# The keyring apt verifies Debian's suites with.
-debian_keyring() {
-  local k
-  for k in /usr/share/keyrings/debian-archive-keyring.gpg /etc/apt/trusted.gpg.d/debian-archive-keyring.gpg; do
-    [ -f "$k" ] && { echo "$k"; return 0; }
-  done
-  say "no debian-archive-keyring found (apt-get install debian-archive-keyring)"; return 1
-}
 
 fetch() {
   local release=$1 suite cache_root apt_dir mirror keyring deb version dir
@@ -58,7 +36,7 @@ fetch() {
   dir=$(ls -1d "$cache_root/$suite"-*/ 2>/dev/null | sort -V | tail -n 1) || true
   if [ -n "$dir" ] && [ -f "${dir%/}/.done" ]; then echo "${dir%/}"; return 0; fi
 
-  mirror=$(configured_mirror); keyring=$(debian_keyring)
+  mirror=$(jrunc_apt_mirror); keyring=$(jrunc_debian_keyring)
   apt_dir=$(mktemp -d /tmp/jrunc-apt-XXXXXX)
   trap 'rm -rf --one-file-system "$apt_dir"' RETURN
   mkdir -p "$apt_dir"/{lists/partial,archives/partial,etc/preferences.d}
