@@ -17,6 +17,11 @@ import java.util.OptionalInt;
  * Names and formats are the runc shim's, so containerd, Go's shim and shim-doctor all read each other's bundles.
  */
 public final class BundleFiles {
+    /**
+     * containerd 2.x records the shim's start reply here and reads it back on restart (containerd v2.1.4
+     * core/runtime/v2/shim_manager.go, restoreBootstrapParams); Go's 2.x shim writes no {@code address} file.
+     */
+    public static final String BOOTSTRAP = "bootstrap.json";
     public static final String ADDRESS = "address", CONFIG = "config.json", INIT_PID = "init.pid", LOG = "log",
             LOG_JSON = "log.json", OPTIONS = "options.json", RUNTIME = "runtime", ROOTFS = "rootfs";
     /** runc's state root when the options name none; {@code /<namespace>} is appended. */
@@ -38,6 +43,30 @@ public final class BundleFiles {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, bundle.resolve(ADDRESS), StandardCopyOption.REPLACE_EXISTING);
         }
+    }
+
+    /**
+     * The shim's socket address a bundle records: the {@code address} file's text (what the shim's start wrote), or,
+     * without one, the {@code address} field of {@code bootstrap.json} (containerd 2.x). Either text is given as
+     * read by the caller, which owns how bundle files are read; null for an absent file.
+     *
+     * @return the address, or null when neither names one
+     */
+    public static String shimAddress(String addressFile, String bootstrapJson) {
+        if (addressFile != null) return addressFile;
+        if (bootstrapJson == null) return null;
+        try (JsonParser p = JSON.createParser(bootstrapJson)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) return null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                if (field.equals(ADDRESS) && t == JsonToken.VALUE_STRING) return p.getText();
+                p.skipChildren();
+            }
+        } catch (IOException e) {
+            // not JSON: no address to be had from it
+        }
+        return null;
     }
 
     /** The pid in {@code init.pid}, or empty when the file is missing or does not hold a positive number. */

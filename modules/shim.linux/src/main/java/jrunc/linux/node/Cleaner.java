@@ -18,6 +18,7 @@ import jrunc.core.doctor.CleanPlan;
 import jrunc.core.doctor.NodeSnapshot.Probe;
 import jrunc.core.doctor.SpecFields;
 import jrunc.core.doctor.StopAction;
+import jrunc.core.manager.BundleFiles;
 import jrunc.core.manager.MountInfo;
 import jrunc.core.manager.SocketAddress;
 import jrunc.core.manager.StopResult;
@@ -107,8 +108,11 @@ public final class Cleaner {
     private Outcome stop(CleanAction a, CleanPlan plan) throws IOException {
         Path bundle = a.target();
         Path address = bundle.resolve("address");
-        if (Files.exists(address)) {
-            Path socket = SocketAddress.socketFile(Files.readString(address, StandardCharsets.UTF_8));
+        Path bootstrap = bundle.resolve(BundleFiles.BOOTSTRAP);
+        if (Files.exists(address) || Files.exists(bootstrap)) {
+            Path socket = SocketAddress.socketFile(BundleFiles.shimAddress(
+                    Files.exists(address) ? Files.readString(address, StandardCharsets.UTF_8) : null,
+                    Files.exists(bootstrap) ? Files.readString(bootstrap, StandardCharsets.UTF_8) : null));
             if (socket != null && prober.probe(socket).alive()) {
                 return new Outcome(a, Status.SKIPPED, "shim answers on " + socket + " now: bundle is live", List.of());
             }

@@ -21,6 +21,7 @@ import jrunc.core.doctor.NodeSnapshot.ProcessInfo;
 import jrunc.core.doctor.NodeSnapshot.RuncState;
 import jrunc.core.doctor.ShimArgv;
 import jrunc.core.doctor.SpecFields;
+import jrunc.core.manager.BundleFiles;
 import jrunc.core.manager.MountInfo;
 import jrunc.core.manager.SocketAddress;
 
@@ -117,7 +118,8 @@ public final class NodeScanner {
         String id = hidden ? name.substring(1) : name;
         Set<String> files = new HashSet<>();
         for (Path f : list(dir)) files.add(f.getFileName().toString());
-        String address = files.contains("address") ? readOrNull(dir.resolve("address")) : null;
+        String address = BundleFiles.shimAddress(files.contains("address") ? readOrNull(dir.resolve("address")) : null,
+                files.contains(BundleFiles.BOOTSTRAP) ? readOrNull(dir.resolve(BundleFiles.BOOTSTRAP)) : null);
         String initPid = files.contains("init.pid") ? readOrNull(dir.resolve("init.pid")) : null;
 
         Path socket = SocketAddress.socketFile(address);
