@@ -15,6 +15,8 @@ jrunc_ensure_packages
 echo "jrunc: JDK at $JAVA_HOME"
 echo "jrunc: mvn verify: build, unit tests, the jlink image, end-to-end tests on containerd 1.6, 1.7 and 2.x"
 start=$SECONDS
+# the summary below reads the reports: none may be left from an earlier build
+rm -rf --one-file-system modules/*/target/surefire-reports jlink/target/failsafe-reports*
 set +e
 jrunc_mvn -q -Dmaven.test.redirectTestOutputToFile=true verify "$@"
 rc=$?
