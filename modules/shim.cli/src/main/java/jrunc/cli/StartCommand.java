@@ -50,6 +50,9 @@ final class StartCommand {
         boolean bound = false;
         try {
             StartInput input = readInput();
+            // Read before anything is bound or spawned: a broken options file fails start with its own message.
+            // Unknown option types are left to the daemon's Create to warn about: start's output is the address.
+            Options options = RuntimeOptions.decode(input.options()).options();
             String group = Grouping.groupKey(Files.readAllBytes(bundle.resolve(BundleFiles.CONFIG)), flags.id());
             String address = SocketAddress.of(flags.address(), flags.namespace(), group);
             socket = SocketAddress.path(address);
@@ -78,8 +81,6 @@ final class StartCommand {
             daemon = os.spawn(new Spawn(daemonArgv(address), null, bundle, Map.of(3, listener), true, true));
             os.close(listener);
             listener = -1;
-            // Unknown option types are left to the daemon's Create to warn about: start's output is the address.
-            Options options = RuntimeOptions.decode(input.options()).options();
             if (!options.getShimCgroup().isEmpty()) {
                 os.joinCgroup(daemon, options.getShimCgroup());
             }
