@@ -47,14 +47,7 @@ public final class BusyboxImage {
     /** The archive, built on first use into a temp directory of this test run and removed when the JVM exits. */
     public static synchronized Path archive() {
         if (archive == null) {
-            try {
-                Path dir = Files.createTempDirectory("jrunc-e2e-image-");
-                dir.toFile().deleteOnExit();
-                archive = write(dir.resolve("busybox-oci.tar"), SHELL_CONFIG);
-                archive.toFile().deleteOnExit();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot build the busybox image", e);
-            }
+            archive = build("busybox", SHELL_CONFIG);
         }
         return archive;
     }
@@ -62,16 +55,21 @@ public final class BusyboxImage {
     /** The pause image's archive, built on first use like {@link #archive()}. */
     public static synchronized Path pauseArchive() {
         if (pauseArchive == null) {
-            try {
-                Path dir = Files.createTempDirectory("jrunc-e2e-pause-");
-                dir.toFile().deleteOnExit();
-                pauseArchive = write(dir.resolve("pause-oci.tar"), PAUSE_CONFIG);
-                pauseArchive.toFile().deleteOnExit();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot build the pause image", e);
-            }
+            pauseArchive = build("pause", PAUSE_CONFIG);
         }
         return pauseArchive;
+    }
+
+    private static Path build(String name, String process) {
+        try {
+            Path dir = Files.createTempDirectory("jrunc-e2e-" + name + "-");
+            dir.toFile().deleteOnExit();
+            Path built = write(dir.resolve(name + "-oci.tar"), process);
+            built.toFile().deleteOnExit();
+            return built;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot build the " + name + " image", e);
+        }
     }
 
     /** Imports the image into one namespace of a containerd (images are per namespace). */

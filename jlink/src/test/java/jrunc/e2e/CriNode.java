@@ -131,8 +131,12 @@ final class CriNode implements AutoCloseable {
     }
 
     private static boolean poll(java.util.function.BooleanSupplier condition) {
+        return poll(READY_TIMEOUT, condition);
+    }
+
+    private static boolean poll(Duration timeout, java.util.function.BooleanSupplier condition) {
         try {
-            return Poll.until(READY_TIMEOUT, condition);
+            return Poll.until(timeout, condition);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -207,23 +211,36 @@ final class CriNode implements AutoCloseable {
             }
         }
 
-        /** rmdir of the subtree, deepest first, in every hierarchy; a cgroup that still holds a process stays. */
+        /**
+         * rmdir of the subtree, deepest first, in every hierarchy. A cgroup whose last process is still exiting
+         * refuses (EBUSY) for a moment, so each one is retried until it goes (10 s at most); one that still holds
+         * a process stays, and is named.
+         */
         static void remove(String path) {
             for (Path hierarchy : hierarchies()) {
                 Path top = hierarchy.resolve(Path.of("/").relativize(Path.of(path)));
                 if (!Files.isDirectory(top)) {
                     continue;
                 }
+                List<Path> dirs;
                 try (Stream<Path> walk = Files.walk(top)) {
-                    for (Path dir : walk.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) {
-                        try {
-                            Files.delete(dir);
-                        } catch (IOException e) {
-                            System.err.println("[e2e] cannot remove cgroup " + dir + ": " + e);
-                        }
-                    }
+                    dirs = walk.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList();
                 } catch (IOException e) {
                     System.err.println("[e2e] cannot walk cgroup " + top + ": " + e);
+                    continue;
+                }
+                for (Path dir : dirs) {
+                    boolean gone = poll(Duration.ofSeconds(10), () -> {
+                        try {
+                            Files.deleteIfExists(dir);
+                            return true;
+                        } catch (IOException busy) {
+                            return false;
+                        }
+                    });
+                    if (!gone) {
+                        System.err.println("[e2e] cannot remove cgroup " + dir + " (still busy after 10 s)");
+                    }
                 }
             }
         }
