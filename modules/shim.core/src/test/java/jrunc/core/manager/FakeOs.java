@@ -86,6 +86,8 @@ final class FakeOs implements OperatingSystem {
         if (exit != null) exit.complete(new Exit(pid, 128 + signal, Instant.EPOCH));
     }
     @Override public boolean isAlive(int pid) { return false; }
+    @Override public int pidfdOpen(int pid) throws IOException { throw new ErrnoException("pidfd_open", ErrnoException.ESRCH, null); }
+    @Override public void pidfdSendSignal(int pidfd, int signal) throws IOException { throw new ErrnoException("pidfd_send_signal", ErrnoException.ESRCH, null); }
 
     @Override
     public int[] pipe() {
@@ -106,6 +108,8 @@ final class FakeOs implements OperatingSystem {
     @Override public void redirectStderr(int fd) {}
     @Override public void mkfifo(Path path, int mode) {}
     @Override public void fchown(int fd, int uid, int gid) {}
+    @Override public jrunc.core.spi.FileStat lstat(Path path) throws IOException { return jrunc.core.spi.JavaFiles.lstat(path); }
+    @Override public byte[] readRegularFile(Path path, int maxBytes) throws IOException { return jrunc.core.spi.JavaFiles.readRegularFile(path, maxBytes); }
     @Override public int listenUnix(Path path) { return nextFd++; }
     @Override public ServerSocketChannel inheritedListener(int fd) { throw new UnsupportedOperationException(); }
     @Override public void mount(String source, Path target, String fsType, long flags, String data) {}
