@@ -28,6 +28,7 @@ final class FakeOs implements OperatingSystem {
     final List<Integer> killed = new ArrayList<>();
     final List<String> mounts = new ArrayList<>();
     final Map<String, Integer> busyCount = new HashMap<>();
+    final List<Integer> unmountFlags = new ArrayList<>();
     /** What a spawned program prints and its exit status, by argv. */
     Function<List<String>, Map.Entry<Integer, String>> program = argv -> Map.entry(0, "");
     /** When set, a started program runs until it is killed (a hung runc). */
@@ -117,7 +118,9 @@ final class FakeOs implements OperatingSystem {
     @Override
     public void unmount(Path target, int flags) throws IOException {
         String t = target.toString();
+        unmountFlags.add(flags);
         int busy = busyCount.getOrDefault(t, 0);
+        if ((flags & MountFlags.MNT_DETACH) != 0) busy = 0;
         if (busy > 0) {
             busyCount.put(t, busy - 1);
             throw new ErrnoException("umount2", ErrnoException.EBUSY, t);
