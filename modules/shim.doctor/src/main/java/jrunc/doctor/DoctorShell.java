@@ -59,8 +59,8 @@ final class DoctorShell {
                 } else {
                     argv.addAll(words);
                 }
-                int status = DoctorMain.commandLine(new DoctorCommand(env, argv.toArray(String[]::new), true), env)
-                        .execute(argv.toArray(String[]::new));
+                String[] line = argv.toArray(String[]::new);
+                int status = DoctorMain.commandLine(new DoctorCommand(env, line, true), env, line).execute(line);
                 if (status != Exit.CLEAN) out.println("(exit " + status + ")");
                 out.flush();
             }

@@ -1,39 +1,38 @@
-package jrunc.linux.node;
+package jrunc.doctor.node;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import jrunc.core.doctor.CleanAction;
 import jrunc.core.doctor.CleanPlan;
-import jrunc.core.doctor.NodeSnapshot.Probe;
-import jrunc.core.doctor.SpecFields;
+import jrunc.core.doctor.Roots;
 import jrunc.core.doctor.StopAction;
+import jrunc.core.manager.BundleReader;
 import jrunc.core.manager.MountInfo;
+import jrunc.core.manager.RuncStateFile;
 import jrunc.core.manager.SocketAddress;
+import jrunc.core.manager.SocketProbe;
 import jrunc.core.manager.StopResult;
+import jrunc.core.manager.Unmounter;
 import jrunc.core.spi.ErrnoException;
+import jrunc.core.spi.FileStat;
 import jrunc.core.spi.OperatingSystem;
 
 /**
  * Carries out a {@link CleanPlan}, one action after another, and reports each with its outcome. Like the shim's
  * Stop path it is best effort: a failed action is reported and the next one still runs. Each action first checks
- * again that it is still safe, because the node may have moved since the scan: a shim that answers now makes its
- * bundle live and every later action on it is skipped; a pid is signalled only with the start time it was judged
- * by; a directory is removed only when nothing under it is mounted (removing through a mount would delete a
- * container's data).
- *
- * <p>The kernel is reached through {@link OperatingSystem} (umount2, kill, mountinfo), the Stop path through
- * {@link StopAction} ({@code new StopPath(os)::stop} in production, a fake in tests).
+ * again that it is still safe, because the node may have moved since the scan, and that its target is what the plan
+ * says inside the {@link Roots} (the plan guarantees it; this is the second lock on the same door):
+ * <ul>
+ *   <li>a shim that may answer now makes its bundle live, and every later action on it is skipped;</li>
+ *   <li>a pid is signalled through a pidfd opened first, then checked to have the start time it was judged by,
+ *       so no reused pid is ever hit; never pid 1, the doctor or an ancestor of it;</li>
+ *   <li>a socket is removed only when lstat says socket, it lies in the socket directory, and it still refuses;</li>
+ *   <li>a directory is removed only when nothing under it is mounted, and never across a mount.</li>
+ * </ul>
  */
 public final class Cleaner {
 
@@ -58,18 +57,22 @@ public final class Cleaner {
         }
     }
 
-    private static final int SIGKILL = 9, SIGKILL_WAIT_MS = 2000;
-
     private final StopAction stop;
     private final OperatingSystem os;
-    private final Path proc;
+    private final Roots roots;
+    private final Signaller signaller;
     private final SocketProbe prober;
+    private final ShimQuestions questions;
+    private final BundleReader reader;
 
     public Cleaner(StopAction stop, OperatingSystem os, NodeScanner.Options options) {
         this.stop = stop;
         this.os = os;
-        this.proc = options.proc();
-        this.prober = new SocketProbe(options.connectTimeout());
+        this.roots = options.roots();
+        this.signaller = new Signaller(os, options.proc());
+        this.prober = new SocketProbe(os, options.connectTimeout());
+        this.questions = new ShimQuestions(options.connectTimeout().multipliedBy(10));
+        this.reader = new BundleReader(os);
     }
 
     public List<Outcome> execute(CleanPlan plan) {
@@ -79,7 +82,7 @@ public final class Cleaner {
             String key = a.namespace() + "/" + a.id();
             Outcome o;
             if (liveAgain.contains(key)) {
-                o = new Outcome(a, Status.SKIPPED, "its shim answers again: the bundle is live", List.of());
+                o = new Outcome(a, Status.SKIPPED, "its shim may answer again: the bundle is live", List.of());
             } else {
                 try {
                     o = run(a, plan);
@@ -87,7 +90,12 @@ public final class Cleaner {
                     o = new Outcome(a, Status.FAILED, String.valueOf(e.getMessage()), List.of());
                 }
             }
-            if (a.type() == CleanAction.Type.STOP && o.status() == Status.SKIPPED) liveAgain.add(key);
+            // A stop skipped because a shim may answer, or a leaked shim that is not gone: its bundles are live.
+            if ((a.type() == CleanAction.Type.STOP && o.status() == Status.SKIPPED)
+                || (a.type() == CleanAction.Type.SHUTDOWN_SHIM && o.status() != Status.DONE)) {
+                liveAgain.add(key);
+                a.tasks().forEach(t -> liveAgain.add(a.namespace() + "/" + t));
+            }
             out.add(o);
         }
         return out;
@@ -96,22 +104,29 @@ public final class Cleaner {
     private Outcome run(CleanAction a, CleanPlan plan) throws IOException {
         return switch (a.type()) {
             case STOP -> stop(a, plan);
-            case UNMOUNT -> unmountOne(a);
+            case UNMOUNT -> unmount(a);
             case KILL -> kill(a);
+            case SHUTDOWN_SHIM -> shutdownShim(a);
             case REMOVE_SOCKET -> removeSocket(a);
             case REMOVE_RUNC_STATE -> removeRuncState(a);
             case REMOVE_BUNDLE -> removeBundle(a);
         };
     }
 
+    private static Outcome outcome(CleanAction a, Status s, String detail) {
+        return new Outcome(a, s, detail, List.of());
+    }
+
+    private Outcome refuse(CleanAction a, String why) {
+        return outcome(a, Status.FAILED, "refused: " + a.target() + " " + why);
+    }
+
     private Outcome stop(CleanAction a, CleanPlan plan) throws IOException {
         Path bundle = a.target();
-        Path address = bundle.resolve("address");
-        if (Files.exists(address)) {
-            Path socket = SocketAddress.socketFile(Files.readString(address, StandardCharsets.UTF_8));
-            if (socket != null && prober.probe(socket).alive()) {
-                return new Outcome(a, Status.SKIPPED, "shim answers on " + socket + " now: bundle is live", List.of());
-            }
+        if (!roots.isBundleDir(bundle)) return refuse(a, "is not a bundle directory of " + roots.tasksDir());
+        Path socket = SocketAddress.socketFile(reader.address(bundle).orElse(null));
+        if (socket != null && prober.probe(socket).mayBeServed()) {
+            return outcome(a, Status.SKIPPED, "a shim may answer on " + socket + " now: the bundle is live");
         }
         StopResult r = stop.stop(bundle, a.namespace(), a.id(), plan.runcRoot());
         return r.warnings().isEmpty()
@@ -119,106 +134,99 @@ public final class Cleaner {
                 : new Outcome(a, Status.FAILED, String.join("; ", r.warnings()), r.steps());
     }
 
-    private Outcome unmountOne(CleanAction a) throws IOException {
-        try {
-            os.unmount(a.target(), 0);
-            return new Outcome(a, Status.DONE, "unmounted", List.of());
-        } catch (ErrnoException e) {
-            if (e.errno() == ErrnoException.EINVAL || e.errno() == ErrnoException.ENOENT) {
-                return new Outcome(a, Status.SKIPPED, "not mounted any more", List.of());
-            }
-            if (e.errno() != ErrnoException.EBUSY) throw e;
-            // Busy: usually the mount leaked into another mount namespace. Detach it as
-            // `umount -l` does; the kernel frees it when the last user goes.
-            os.unmount(a.target(), OperatingSystem.MountFlags.MNT_DETACH);
-            return new Outcome(a, Status.DONE, "busy, detached (lazy unmount)", List.of());
-        }
+    private Outcome unmount(CleanAction a) {
+        if (!roots.isInsideBundle(a.target())) return refuse(a, "is not inside a bundle of " + roots.tasksDir());
+        List<StopResult.Step> steps = new Unmounter(os).unmountAll(a.target(), Unmounter.Busy.DETACH);
+        if (steps.isEmpty()) return outcome(a, Status.SKIPPED, "not mounted any more");
+        boolean ok = steps.stream().allMatch(StopResult.Step::ok);
+        return new Outcome(a, ok ? Status.DONE : Status.FAILED,
+                ok ? "unmounted " + steps.size() + " mount(s)" : steps.getLast().detail(), steps);
     }
 
     private Outcome kill(CleanAction a) throws IOException {
-        long now = ProcTable.startTicks(proc, a.pid());
-        if (now >= 0 && now != a.startTicks()) {
-            return new Outcome(a, Status.SKIPPED, "pid " + a.pid() + " now belongs to another process: not signalled", List.of());
-        }
-        if (!ProcTable.isRunning(proc, a.pid(), a.startTicks())) {
-            return new Outcome(a, Status.SKIPPED, "already exited", List.of());
-        }
-        // The start time was checked just above, microseconds before kill(2). Without a pidfd in the OS interface a
-        // reuse in between stays possible in theory; it needs the pid space to wrap around in that window.
-        try {
-            os.kill(a.pid(), SIGKILL);
-        } catch (ErrnoException e) {
-            if (e.errno() == ErrnoException.ESRCH) return new Outcome(a, Status.SKIPPED, "already exited", List.of());
-            throw e;
-        }
-        // Wait for it to go (or to become a zombie its new parent has not reaped yet: it holds nothing any more),
-        // so the removals that follow do not race a dying process still holding the rootfs.
-        long deadline = System.nanoTime() + SIGKILL_WAIT_MS * 1_000_000L;
-        while (ProcTable.isRunning(proc, a.pid(), a.startTicks()) && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+        Signaller.Result r = signaller.kill(a.pid(), a.startTicks());
+        return switch (r) {
+            case SIGNALLED -> outcome(a, Status.DONE, "SIGKILL sent to pid " + a.pid());
+            case GONE -> outcome(a, Status.SKIPPED, "already exited");
+            case REUSED -> outcome(a, Status.SKIPPED, "pid " + a.pid() + " now belongs to another process: not signalled");
+            case PROTECTED -> refuse(a, "is pid 1, the doctor or an ancestor of it: never signalled");
+        };
+    }
+
+    /**
+     * A leaked shim: if it still knows none of its bundles, ask it to Shutdown (containerd's own way to stop a shim)
+     * and wait for it to go. A shim that answered Shutdown and stays still serves a task: it is left alone. Only a
+     * shim that did not answer at all and stays is SIGKILLed, through a pidfd checked against its start time.
+     */
+    private Outcome shutdownShim(CleanAction a) throws IOException {
+        if (!signaller.isRunning(a.pid(), a.startTicks())) return outcome(a, Status.SKIPPED, "already exited");
+        Path socket = UnixListeners.of(signaller.proc(), List.of(a.pid())).get(a.pid());
+        if (socket != null && !a.tasks().isEmpty()) {
+            var answer = questions.ask(socket, a.tasks().stream().map(t -> new ShimQuestions.Task(a.namespace(), t)).toList());
+            if (answer == null || !answer.knowsNone() || answer.shimPid() != a.pid()) {
+                return outcome(a, Status.SKIPPED, "the shim now knows one of its bundles, or did not say: left alone");
             }
         }
-        return new Outcome(a, Status.DONE, "SIGKILL sent to pid " + a.pid(), List.of());
+        boolean answered = socket != null && questions.shutdown(socket, a.namespace(), a.id());
+        if (signaller.awaitExit(a.pid(), a.startTicks(), ShimQuestions.SHUTDOWN_TIMEOUT)) {
+            return outcome(a, Status.DONE, "shut down (" + (answered ? "answered Shutdown" : "exited") + ")");
+        }
+        if (answered) {
+            return outcome(a, Status.FAILED, "answered Shutdown but stays: it still serves a task; not killed");
+        }
+        return switch (signaller.kill(a.pid(), a.startTicks())) {
+            case SIGNALLED -> outcome(a, Status.DONE, "did not answer Shutdown: SIGKILL sent to pid " + a.pid());
+            case GONE -> outcome(a, Status.DONE, "exited");
+            case REUSED -> outcome(a, Status.SKIPPED, "pid " + a.pid() + " now belongs to another process: not signalled");
+            case PROTECTED -> refuse(a, "is pid 1, the doctor or an ancestor of it: never signalled");
+        };
     }
 
     private Outcome removeSocket(CleanAction a) throws IOException {
-        Probe p = prober.probe(a.target());
-        if (p == Probe.MISSING) return new Outcome(a, Status.SKIPPED, "already gone", List.of());
-        if (p == Probe.ACCEPTING) return new Outcome(a, Status.SKIPPED, "something accepts on it now", List.of());
-        Files.deleteIfExists(a.target());
-        return new Outcome(a, Status.DONE, "removed", List.of());
+        if (!roots.isSocketFile(a.target())) return refuse(a, "is not in the socket directory " + roots.socketDir());
+        SocketProbe.Result p = prober.probe(a.target());
+        return switch (p) {
+            case MISSING -> outcome(a, Status.SKIPPED, "already gone");
+            case NOT_A_SOCKET -> refuse(a, "is not a socket");
+            case ACCEPTING, UNCLEAR -> outcome(a, Status.SKIPPED, "something may accept on it now");
+            case REFUSED -> {
+                if (!os.lstat(a.target()).isSocket()) yield refuse(a, "is not a socket");
+                java.nio.file.Files.deleteIfExists(a.target());
+                yield outcome(a, Status.DONE, "removed");
+            }
+        };
     }
 
     private Outcome removeRuncState(CleanAction a) throws IOException {
-        if (!Files.exists(a.target(), LinkOption.NOFOLLOW_LINKS)) {
-            return new Outcome(a, Status.SKIPPED, "already gone (runc delete removed it)", List.of());
+        if (!roots.isRuncStateDir(a.target())) return refuse(a, "is not a runc state directory of " + roots.runcRoot());
+        if (!exists(a.target())) return outcome(a, Status.SKIPPED, "already gone (runc delete removed it)");
+        RuncStateFile init = reader.runcState(a.target()).orElse(null);
+        if (init != null && init.initPid() != 0 && init.initStart() != 0 && signaller.isRunning(init.initPid(), init.initStart())) {
+            return outcome(a, Status.FAILED, "the container's init (pid " + init.initPid() + ") is still running");
         }
-        try {
-            SpecFields.RuncInit init = SpecFields.runcState(Files.readString(a.target().resolve("state.json")));
-            if (init.pid() != 0 && init.startTicks() != 0 && ProcTable.startTicks(proc, init.pid()) == init.startTicks()) {
-                return new Outcome(a, Status.FAILED, "the container's init (pid " + init.pid() + ") is still running",
-                        List.of());
-            }
-        } catch (NoSuchFileException e) {
-            // No state.json: nothing runc could still act on.
-        }
-        removeTree(a.target());
-        return new Outcome(a, Status.DONE, "removed", List.of());
+        new TreeRemover(os).remove(a.target());
+        return outcome(a, Status.DONE, "removed");
     }
 
     private Outcome removeBundle(CleanAction a) throws IOException {
-        if (!Files.exists(a.target(), LinkOption.NOFOLLOW_LINKS)) {
-            return new Outcome(a, Status.SKIPPED, "already gone", List.of());
-        }
+        if (!roots.isBundleDir(a.target())) return refuse(a, "is not a bundle directory of " + roots.tasksDir());
+        if (!exists(a.target())) return outcome(a, Status.SKIPPED, "already gone");
         String dir = a.target().toString();
         List<MountInfo> mounted = MountInfo.under(MountInfo.parse(os.mountInfo(), dir), dir);
         if (!mounted.isEmpty()) {
-            return new Outcome(a, Status.FAILED, "still mounted: " + mounted.getFirst().mountPoint()
-                    + (mounted.size() > 1 ? " and " + (mounted.size() - 1) + " more" : ""), List.of());
+            return outcome(a, Status.FAILED, "still mounted: " + mounted.getFirst().mountPoint()
+                    + (mounted.size() > 1 ? " and " + (mounted.size() - 1) + " more" : ""));
         }
-        removeTree(a.target());
-        return new Outcome(a, Status.DONE, "removed", List.of());
+        new TreeRemover(os).remove(a.target());
+        return outcome(a, Status.DONE, "removed");
     }
 
-    /** rm -r without following links: the bundle's {@code work} symlink goes, its target (containerd root) stays. */
-    static void removeTree(Path dir) throws IOException {
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                if (e != null) throw e;
-                Files.deleteIfExists(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
+    private boolean exists(Path p) throws IOException {
+        try {
+            return os.lstat(p).type() == FileStat.Type.DIRECTORY;
+        } catch (ErrnoException e) {
+            if (e.errno() == ErrnoException.ENOENT) return false;
+            throw e;
+        }
     }
 }
