@@ -128,8 +128,9 @@ final class HostileNode implements AutoCloseable {
     List<String> doctorArgv(String... args) {
         List<String> argv = new ArrayList<>(List.of(Shim.image().resolve("bin/shim-doctor").toString()));
         argv.addAll(List.of(args));
-        argv.addAll(List.of("--socket-dir", sockets.toString(), "--runc-root", runc.toString(), "--lock", lock.toString()));
+        argv.addAll(List.of("--runc-root", runc.toString(), "--lock", lock.toString()));
         if (!List.of(args).contains("--state")) argv.addAll(List.of("--state", state.toString()));
+        if (!List.of(args).contains("--socket-dir")) argv.addAll(List.of("--socket-dir", sockets.toString()));
         return argv;
     }
 
