@@ -27,7 +27,6 @@ import jrunc.core.manager.BundleReader;
 import jrunc.core.manager.BundleSpec;
 import jrunc.core.manager.MountInfo;
 import jrunc.core.manager.RuncBinary;
-import jrunc.core.manager.RuncSettings;
 import jrunc.core.manager.RuncStateFile;
 import jrunc.core.manager.SocketAddress;
 import jrunc.core.manager.SocketProbe;
@@ -77,6 +76,8 @@ public final class NodeScanner {
     private final BundleReader reader;
     private final SocketProbe prober;
     private final ShimQuestions questions;
+    /** Runtime binary name → why it is refused ("" when trusted), judged once per scan. */
+    private final Map<String, String> runtimeVerdicts = new HashMap<>();
 
     public NodeScanner(Options options, OperatingSystem os) {
         this.options = options;
@@ -194,10 +195,13 @@ public final class NodeScanner {
         String id = hidden ? name.substring(1) : name;
         Set<String> files = new HashSet<>();
         Map<String, String> unreadable = new HashMap<>();
-        Instant modified = modified(dir, null);
-        for (Path f : list(dir)) {
-            files.add(f.getFileName().toString());
-            modified = modified(f, modified);
+        List<Path> entries = list(dir);
+        for (Path f : entries) files.add(f.getFileName().toString());
+        // Ages matter only where a shim may not know its bundle (no init.pid yet): one lstat per entry there only.
+        Instant modified = null;
+        if (!hidden && !files.contains(BundleReader.File.INIT_PID.fileName())) {
+            modified = modified(dir, null);
+            for (Path f : entries) modified = modified(f, modified);
         }
         String address = read(dir, BundleReader.File.ADDRESS, files, unreadable);
         String initPid = read(dir, BundleReader.File.INIT_PID, files, unreadable);
@@ -216,25 +220,27 @@ public final class NodeScanner {
                     // An unparsable spec leaves the group unknown: the bundle is then keyed by its id, as runc's shim does.
                 }
             }
-            runtime = untrustedRuntime(dir, unreadable);
+            runtime = untrustedRuntime(dir, files, unreadable);
         }
         return new Bundle(ns, id, dir, hidden, files, address, initPid, group, cgroups, runtime, modified, unreadable);
     }
 
-    /** Why the Stop path would not run this bundle's runc, or null when it would. */
-    private String untrustedRuntime(Path dir, Map<String, String> unreadable) {
-        try {
-            RuncSettings settings = reader.runcSettings(dir);
-            RuncBinary.resolve(os, settings.binary(), System.getenv("PATH"));
-            return null;
-        } catch (RuncBinary.UntrustedException e) {
-            return e.getMessage();
-        } catch (jrunc.core.spi.UnsafeFileException e) {
-            unreadable.put(e.path().getFileName().toString(), e.getMessage());
-            return null;
-        } catch (IOException e) {
-            return null; // unparsable options: the Stop path falls back to the default runc and says so
-        }
+    /**
+     * Why the Stop path would not run this bundle's runc, or null when it would: the {@code runtime} file's binary
+     * judged by the Stop path's own {@link RuncBinary} (once per distinct name in a scan).
+     */
+    private String untrustedRuntime(Path dir, Set<String> files, Map<String, String> unreadable) {
+        String runtime = read(dir, BundleReader.File.RUNTIME, files, unreadable);
+        if (unreadable.containsKey(BundleReader.File.RUNTIME.fileName())) return null;
+        String name = runtime == null || runtime.trim().isEmpty() ? jrunc.core.manager.BundleFiles.DEFAULT_RUNC_BINARY : runtime.trim();
+        return runtimeVerdicts.computeIfAbsent(name, n -> {
+            try {
+                RuncBinary.resolve(os, n, System.getenv("PATH"));
+                return "";
+            } catch (RuncBinary.UntrustedException e) {
+                return e.getMessage();
+            }
+        }).transform(v -> v.isEmpty() ? null : v);
     }
 
     /** A small bundle file's text; null when missing or unreadable (then recorded in {@code unreadable}). */
