@@ -57,7 +57,8 @@ final class StartCommand {
                 if (e.errno() != ErrnoException.EADDRINUSE) throw e;
                 // An unclear answer (no answer in time, a full backlog) counts as served, as it does for shim-doctor:
                 // a socket a live shim may still be serving is never replaced.
-                SocketProbe.Result probe = new SocketProbe(os, SocketProbe.DEFAULT_TIMEOUT).probe(socket);
+                SocketProbe.Result probe = new SocketProbe(os, SocketProbe.DEFAULT_TIMEOUT)
+                        .probeUntilSettled(socket, SocketProbe.SETTLE);
                 if (probe.mayBeServed()) {
                     // A shim already serves this group: containerd opens a new connection to it for this task.
                     BundleFiles.writeAddress(bundle, address);

@@ -77,6 +77,29 @@ public final class SocketProbe {
         }
     }
 
+    /**
+     * {@link #probe}, except that a refusal must stand for {@code patience} before it is believed. A socket bound a
+     * moment ago refuses until its owner calls listen(2) (a racing {@code start} of the same group, between its
+     * bind and its listen): whoever is about to replace or remove the file waits that out first.
+     */
+    public Result probeUntilSettled(Path socket, Duration patience) {
+        long deadline = System.nanoTime() + patience.toNanos();
+        Result r = probe(socket);
+        while (r == Result.REFUSED && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Result.UNCLEAR;
+            }
+            r = probe(socket);
+        }
+        return r;
+    }
+
+    /** How long a refusal must stand before a socket file is replaced or removed. */
+    public static final Duration SETTLE = Duration.ofMillis(500);
+
     /** MISSING or NOT_A_SOCKET from lstat, or null when it is a socket (or lstat itself failed: probe it). */
     private Result type(Path socket) {
         try {
