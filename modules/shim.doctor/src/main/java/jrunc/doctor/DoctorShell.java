@@ -23,7 +23,8 @@ import org.jline.terminal.TerminalBuilder;
  */
 final class DoctorShell {
     static final List<String> COMMANDS = List.of("scan", "show", "clean", "collect", "help", "exit");
-    private static final List<String> GLOBAL_OPTIONS = List.of("--namespace", "--state", "--socket-dir", "--runc-root");
+    private static final List<String> GLOBAL_OPTIONS = List.of("--namespace", "--state", "--socket-dir", "--runc-root",
+            "--containerd-address");
 
     private DoctorShell() {}
 

@@ -348,4 +348,21 @@ class DoctorCliTest {
         assertTrue(Files.isDirectory(forged), "never acted on");
         assertTrue(stopped.isEmpty());
     }
+
+    @Test
+    void dryRunPrintsExactlyTheActionsYesCarriesOut() throws IOException {
+        task("a", false);
+        task("b", false);
+        task("alive", true);
+        assertEquals(1, run(false, "clean", "--dry-run", "--json"));
+        List<String> planned = new ArrayList<>();
+        new ObjectMapper().readTree(out.toString()).path("actions")
+                .forEach(a -> planned.add(a.path("action").asText() + " " + a.path("target").asText()));
+        assertEquals(0, run(false, "clean", "--yes", "--json"));
+        List<String> done = new ArrayList<>();
+        new ObjectMapper().readTree(out.toString()).path("actions")
+                .forEach(a -> done.add(a.path("action").asText() + " " + a.path("target").asText()));
+        assertEquals(planned, done);
+        assertEquals(6, done.size(), done.toString());
+    }
 }

@@ -57,6 +57,8 @@ public final class Cleaner {
         }
     }
 
+    private static final java.time.Duration REMOVE_SETTLE = java.time.Duration.ofMillis(50);
+
     private final StopAction stop;
     private final OperatingSystem os;
     private final Roots roots;
@@ -188,7 +190,8 @@ public final class Cleaner {
 
     private Outcome removeSocket(CleanAction a) throws IOException {
         if (!roots.isSocketFile(a.target())) return refuse(a, "is not in the socket directory " + roots.socketDir());
-        SocketProbe.Result p = prober.probe(a.target());
+        // It refused at the scan already; a short settle covers a shim that re-bound it since and has not listened yet.
+        SocketProbe.Result p = prober.probeUntilSettled(a.target(), REMOVE_SETTLE);
         return switch (p) {
             case MISSING -> outcome(a, Status.SKIPPED, "already gone");
             case NOT_A_SOCKET -> refuse(a, "is not a socket");

@@ -98,7 +98,7 @@ public final class Evidence {
                 }
                 case LeakedShim s -> {
                     pids.add(s.shim().pid());
-                    for (Bundle b : s.bundles()) bundle(dir + "/bundle/", b, out);
+                    for (Bundle b : s.bundles()) bundle(dir + "/bundles/" + b.id() + "/", b, out);
                 }
                 case Untouchable u -> { } // a planted file is read by no one; the manifest's findings name it
                 case OrphanSocket o -> { } // a socket file holds nothing to read; the manifest's findings name it
