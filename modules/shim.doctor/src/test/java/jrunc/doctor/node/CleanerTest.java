@@ -165,4 +165,19 @@ class CleanerTest {
             assertTrue(stops.isEmpty(), "a hidden bundle is never given to the Stop path");
         }
     }
+
+    @Test
+    void theDoctorItselfAndItsParentAreNeverSignalledWhateverThePlanSays() throws IOException {
+        try (FakeNode node = new FakeNode(tmp)) {
+            Cleaner cleaner = new Cleaner(fakeStop, os, node.options(null));
+            for (long pid : List.of(ProcessHandle.current().pid(), ProcessHandle.current().parent().orElseThrow().pid())) {
+                long start = ProcTable.startTicks(Path.of("/proc"), (int) pid);
+                CleanAction self = new CleanAction("default", "x", CleanAction.Type.KILL, Path.of("/proc/" + pid), (int) pid,
+                        start, jrunc.core.doctor.Leftover.Proof.RUNC_START_TIME, List.of(), "a forged plan");
+                Cleaner.Outcome o = cleaner.execute(new CleanPlan(List.of(self), null)).getFirst();
+                assertEquals(Cleaner.Status.FAILED, o.status(), o.toString());
+                assertTrue(o.detail().contains("never signalled"), o.detail());
+            }
+        }
+    }
 }
