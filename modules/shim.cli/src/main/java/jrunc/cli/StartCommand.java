@@ -2,19 +2,17 @@ package jrunc.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import jrunc.core.manager.BundleFiles;
-import jrunc.core.manager.Grouping;
+import jrunc.core.manager.BundleReader;
 import jrunc.core.manager.RuntimeOptions;
 import jrunc.core.manager.ShimFlags;
 import jrunc.core.manager.SocketAddress;
+import jrunc.core.manager.SocketProbe;
 import jrunc.core.manager.StartInput;
 import jrunc.core.spi.ErrnoException;
 import jrunc.core.spi.OperatingSystem;
@@ -53,7 +51,7 @@ final class StartCommand {
             // Read before anything is bound or spawned: a broken options file fails start with its own message.
             // Unknown option types are left to the daemon's Create to warn about: start's output is the address.
             Options options = RuntimeOptions.decode(input.options()).options();
-            String group = Grouping.groupKey(Files.readAllBytes(bundle.resolve(BundleFiles.CONFIG)), flags.id());
+            String group = new BundleReader(os).spec(bundle).groupKey(flags.id());
             String address = SocketAddress.of(flags.address(), flags.namespace(), group);
             socket = SocketAddress.path(address);
             Files.createDirectories(socket.getParent());
@@ -62,11 +60,18 @@ final class StartCommand {
                 bound = true;
             } catch (ErrnoException e) {
                 if (e.errno() != ErrnoException.EADDRINUSE) throw e;
-                if (answers(socket)) {
+                // An unclear answer (no answer in time, a full backlog) counts as served, as it does for shim-doctor:
+                // a socket a live shim may still be serving is never replaced.
+                SocketProbe.Result probe = new SocketProbe(os, SocketProbe.DEFAULT_TIMEOUT)
+                        .probeUntilSettled(socket, SocketProbe.SETTLE);
+                if (probe.mayBeServed()) {
                     // A shim already serves this group: containerd opens a new connection to it for this task.
                     BundleFiles.writeAddress(bundle, address);
                     stdout.writeBytes(input.reply(address));
                     return 0;
+                }
+                if (probe == SocketProbe.Result.NOT_A_SOCKET) {
+                    throw new IOException(socket + " exists and is not a socket: not replacing it");
                 }
                 // A socket file nobody accepts on: left by a shim that was killed. Replace it.
                 Files.deleteIfExists(socket);
@@ -148,13 +153,5 @@ final class StartCommand {
         int parent = (int) (long) ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(1L);
         int score = Math.min(os.oomScoreAdj(parent) + 1, OOM_SCORE_ADJ_MAX);
         os.setOomScoreAdj(daemon, score);
-    }
-
-    static boolean answers(Path socket) {
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            return ch.connect(UnixDomainSocketAddress.of(socket));
-        } catch (IOException e) {
-            return false;
-        }
     }
 }

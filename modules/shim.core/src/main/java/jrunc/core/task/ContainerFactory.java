@@ -59,7 +59,7 @@ final class ContainerFactory {
         Runc runc = Runc.forContainer(os, options, namespace, bundle, tempDir);
         ProcessIO.Owner owner = new ProcessIO.Owner(o.getIoUid(), o.getIoGid(), r.getId(), namespace);
         Container container = new Container(r.getId(), bundle, namespace, runc, rootfs,
-                OciSpec.shouldKillAllOnExit(bundle.resolve("config.json")), owner, stdio);
+                OciSpec.shouldKillAllOnExit(os, bundle), owner, stdio);
         InitProcess init = container.init();
 
         ProcessIO io;

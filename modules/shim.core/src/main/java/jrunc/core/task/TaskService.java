@@ -380,7 +380,7 @@ public final class TaskService implements AutoCloseable {
         } finally {
             c.unlock();
         }
-        String cgroupsPath = OciSpec.cgroupsPath(c.bundle().resolve("config.json"));
+        String cgroupsPath = OciSpec.cgroupsPath(os, c.bundle());
         try {
             return StatsResponse.newBuilder().setStats(BareAny.anyOf(os.cgroupMetrics(cgroupsPath, pid))).build();
         } catch (NoSuchFileException e) {

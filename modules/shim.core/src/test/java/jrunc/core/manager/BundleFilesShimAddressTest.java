@@ -3,11 +3,28 @@ package jrunc.core.manager;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Where a bundle names its shim's socket: the address file, or containerd 2.x's bootstrap.json. */
 class BundleFilesShimAddressTest {
     private static final String ADDRESS = "unix:///run/containerd/s/73377e22aa85";
+
+    @TempDir
+    Path bundle;
+
+    @Test
+    void theBundleReaderFindsAGo2xShimsSocketInBootstrapJson() throws Exception {
+        BundleReader reader = new BundleReader(new FakeOs());
+        assertEquals(Optional.empty(), reader.address(bundle));
+        Files.writeString(bundle.resolve(BundleFiles.BOOTSTRAP), "{\"version\":3,\"address\":\"" + ADDRESS + "\",\"protocol\":\"ttrpc\"}");
+        assertEquals(Optional.of(ADDRESS), reader.address(bundle));
+        BundleFiles.writeAddress(bundle, "unix:///run/containerd/s/written");
+        assertEquals(Optional.of("unix:///run/containerd/s/written"), reader.address(bundle));
+    }
 
     @Test
     void theAddressFileWins() {

@@ -22,12 +22,12 @@ class OciSpecTest {
             "{}|true",
             "not json|true"})
     void killAllUnlessTheContainerHasANewPidNamespace(String config, boolean killAll) throws Exception {
-        Path file = Files.writeString(dir.resolve("config.json"), config);
-        assertEquals(killAll, OciSpec.shouldKillAllOnExit(file));
+        Files.writeString(dir.resolve("config.json"), config);
+        assertEquals(killAll, OciSpec.shouldKillAllOnExit(new FakeOperatingSystem(), dir));
     }
 
     @org.junit.jupiter.api.Test
     void aMissingSpecMeansKillAll() {
-        assertTrue(OciSpec.shouldKillAllOnExit(dir.resolve("absent.json")));
+        assertTrue(OciSpec.shouldKillAllOnExit(new FakeOperatingSystem(), dir));
     }
 }
