@@ -256,6 +256,8 @@ class DoctorCrashIT {
         argv.addAll(List.of(args));
         argv.addAll(List.of("--state", containerd.stateDir().toString(), "--runc-root", RUNC_ROOT.toString(),
                 "--namespace", namespace));
+        // a lock of this test's own: the default one in /run is shared with every other test run on the machine
+        argv.addAll(List.of("--lock", containerd.dir().resolve("shim-doctor.lock").toString()));
         return Commands.run(argv, DOCTOR_TIMEOUT);
     }
 
