@@ -7,10 +7,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import jrunc.core.runc.Runc;
+import jrunc.core.runc.RuncException;
 import jrunc.core.spi.ErrnoException;
 import jrunc.core.spi.OperatingSystem;
-import jrunc.core.task.Runc;
-import jrunc.core.task.RuncException;
 
 /**
  * The shim's Stop path — what {@code containerd-shim-jrunc-v2 delete} and {@code shim-doctor clean} run for a task

@@ -6,6 +6,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
+import jrunc.core.mount.Rootfs;
+import jrunc.core.runc.Runc;
+import jrunc.core.stdio.ProcessIO;
+import jrunc.core.stdio.Stdio;
 
 /**
  * One task: its bundle, its runc, its rootfs, the init and the execs by id. Mirrors {@code runtime/v2/runc/container.go}

@@ -5,7 +5,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.function.Consumer;
+import jrunc.core.mount.Rootfs;
+import jrunc.core.runc.PidFiles;
+import jrunc.core.runc.Runc;
+import jrunc.core.runc.RuncException;
+import jrunc.core.runc.RuncOptions;
 import jrunc.core.spi.OperatingSystem;
+import jrunc.core.stdio.ProcessIO;
+import jrunc.core.stdio.Stdio;
 import jrunc.proto.runc.Options;
 import jrunc.proto.task.CreateTaskRequest;
 

@@ -1,6 +1,7 @@
 package jrunc.core.task;
 
 import java.nio.file.Path;
+import jrunc.core.stdio.Stdio;
 import jrunc.proto.types.Status;
 
 /**

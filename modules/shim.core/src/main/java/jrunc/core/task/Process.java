@@ -2,6 +2,8 @@ package jrunc.core.task;
 
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import jrunc.core.stdio.ProcessIO;
+import jrunc.core.stdio.Stdio;
 import jrunc.proto.types.Status;
 
 /**

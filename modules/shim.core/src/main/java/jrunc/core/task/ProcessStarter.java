@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import jrunc.core.events.Topics;
+import jrunc.core.runc.PidFiles;
+import jrunc.core.runc.RuncException;
 import jrunc.core.spi.OperatingSystem;
+import jrunc.core.stdio.ProcessIO;
 import jrunc.proto.events.TaskExecStarted;
 import jrunc.proto.events.TaskStart;
 

@@ -19,28 +19,28 @@ public final class TaskException extends Exception {
         return code;
     }
 
-    static TaskException notFound(String message) {
+    public static TaskException notFound(String message) {
         return new TaskException(Code.NOT_FOUND, message, null);
     }
 
-    static TaskException alreadyExists(String message) {
+    public static TaskException alreadyExists(String message) {
         return new TaskException(Code.ALREADY_EXISTS, message, null);
     }
 
-    static TaskException failedPrecondition(String message) {
+    public static TaskException failedPrecondition(String message) {
         return new TaskException(Code.FAILED_PRECONDITION, message, null);
     }
 
-    static TaskException invalidArgument(String message) {
+    public static TaskException invalidArgument(String message) {
         return new TaskException(Code.INVALID_ARGUMENT, message, null);
     }
 
-    static TaskException unimplemented(String message) {
+    public static TaskException unimplemented(String message) {
         return new TaskException(Code.UNIMPLEMENTED, message, null);
     }
 
     /** Unclassified: the text reaches the user as containerd's shim sends it (UNKNOWN). */
-    static TaskException unknown(String message, Throwable cause) {
+    public static TaskException unknown(String message, Throwable cause) {
         return new TaskException(Code.UNKNOWN, message, cause);
     }
 

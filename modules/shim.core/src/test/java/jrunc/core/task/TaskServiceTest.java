@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import jrunc.core.events.Topics;
+import jrunc.core.fake.FakeOperatingSystem;
+import jrunc.core.runc.RuncOptions;
 import jrunc.core.ttrpc.Code;
 import jrunc.proto.events.TaskCreate;
 import jrunc.proto.events.TaskDelete;

@@ -3,6 +3,8 @@ package jrunc.core.task;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
+import jrunc.core.fake.FakeOperatingSystem;
+import jrunc.core.fake.FakeRunc;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;

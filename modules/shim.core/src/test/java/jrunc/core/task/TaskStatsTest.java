@@ -6,6 +6,7 @@ import com.google.protobuf.Any;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import jrunc.core.fake.FakeOperatingSystem;
 import jrunc.core.ttrpc.Code;
 import jrunc.proto.cgroups.v1.Metrics;
 import jrunc.proto.cgroups.v1.PidsStat;

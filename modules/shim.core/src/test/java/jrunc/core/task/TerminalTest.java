@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import jrunc.core.fake.FakeOperatingSystem;
+import jrunc.core.fake.FakeRunc;
 import jrunc.proto.task.CreateTaskRequest;
 import jrunc.proto.task.DeleteRequest;
 import jrunc.proto.task.ExecProcessRequest;

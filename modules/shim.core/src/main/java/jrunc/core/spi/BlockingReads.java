@@ -1,4 +1,4 @@
-package jrunc.core.task;
+package jrunc.core.spi;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,7 +13,7 @@ import java.util.concurrent.CompletionException;
  * containerd's 5 s Connect included, waits until runc returns. So such a read runs on a short-lived platform thread
  * while the virtual caller parks, which frees its carrier.
  */
-final class BlockingReads {
+public final class BlockingReads {
     private static final long STACK_SIZE = 256 * 1024;
 
     @FunctionalInterface
@@ -24,7 +24,7 @@ final class BlockingReads {
     private BlockingReads() {}
 
     /** Reads {@code in} to EOF and closes it. */
-    static byte[] readAll(String name, InputStream in) throws IOException {
+    public static byte[] readAll(String name, InputStream in) throws IOException {
         return offCarrier(name, () -> {
             try (in) {
                 return in.readAllBytes();
@@ -33,7 +33,7 @@ final class BlockingReads {
     }
 
     /** Reads one byte, or -1 at EOF, leaving {@code in} open. */
-    static int readOne(String name, InputStream in) throws IOException {
+    public static int readOne(String name, InputStream in) throws IOException {
         return offCarrier(name, in::read);
     }
 

@@ -1,4 +1,4 @@
-package jrunc.core.task;
+package jrunc.core.runc;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import jrunc.core.task.TaskException;
 import jrunc.proto.runc.Options;
 
 /**
@@ -16,8 +17,8 @@ import jrunc.proto.runc.Options;
  * {@code delete} action find the same runc later: {@code options.json} and {@code runtime} (containerd v1.6.20
  * runtime/v2/runc/manager/manager_linux.go and runtime/v2/runc/options/oci.proto).
  */
-final class RuncOptions {
-    static final String TYPE_URL = "containerd.runc.v1.Options";
+public final class RuncOptions {
+    public static final String TYPE_URL = "containerd.runc.v1.Options";
 
     private final Options options;
 
@@ -30,7 +31,7 @@ final class RuncOptions {
      * (CRI sends {@code runtimeoptions.v1.Options} for runtimes not named {@code io.containerd.runc.v2}) also means
      * defaults: containerd 1.6's shim would panic on it, which helps nobody.
      */
-    static RuncOptions from(Any any) throws TaskException {
+    public static RuncOptions from(Any any) throws TaskException {
         if (any == null || !any.getTypeUrl().endsWith(TYPE_URL)) return new RuncOptions(Options.getDefaultInstance());
         try {
             return new RuncOptions(Options.parseFrom(any.getValue()));
@@ -39,11 +40,11 @@ final class RuncOptions {
         }
     }
 
-    static RuncOptions of(Options options) {
+    public static RuncOptions of(Options options) {
         return new RuncOptions(options);
     }
 
-    Options proto() {
+    public Options proto() {
         return options;
     }
 
@@ -64,7 +65,7 @@ final class RuncOptions {
     }
 
     /** Writes {@code options.json} and {@code runtime} into the bundle. */
-    void writeTo(Path bundle) throws IOException {
+    public void writeTo(Path bundle) throws IOException {
         Files.write(bundle.resolve("options.json"), json());
         // an empty file means "runc from PATH"; the delete action fails without the file, so always write it
         Files.writeString(bundle.resolve("runtime"), options.getBinaryName());

@@ -1,14 +1,15 @@
-package jrunc.core.task;
+package jrunc.core.runc;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import jrunc.core.task.TaskException;
 
 /** runc's {@code --pid-file}: the decimal pid, maybe with a newline. */
-final class PidFiles {
+public final class PidFiles {
     private PidFiles() {}
 
-    static int read(Path file) throws TaskException {
+    public static int read(Path file) throws TaskException {
         String text;
         try {
             text = Files.readString(file).strip();

@@ -1,4 +1,4 @@
-package jrunc.core.task;
+package jrunc.core.stdio;
 
 import java.io.IOException;
 import java.net.URI;
@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import jrunc.core.spi.OperatingSystem;
+import jrunc.core.task.TaskException;
 
 /**
  * The shim's side of a container process's stdio. Mirrors {@code pkg/process/io.go} of containerd v1.6.20: pipes
@@ -15,7 +16,7 @@ import jrunc.core.spi.OperatingSystem;
  * binary. Life: {@link #create} before runc runs, {@link #start} once runc has handed the container ends to the
  * process, {@link #closeStdin} on CloseIO and when the process exits, {@link #close} when the process is deleted.
  */
-interface ProcessIO {
+public interface ProcessIO {
     /** containerd's limit for opening the client's FIFOs (and receiving a console). */
     Duration OPEN_LIMIT = Duration.ofSeconds(30);
 

@@ -1,4 +1,4 @@
-package jrunc.core.task;
+package jrunc.core.mount;
 
 import static jrunc.core.spi.OperatingSystem.MountFlags.MS_REMOUNT;
 
@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import jrunc.core.spi.ErrnoException;
 import jrunc.core.spi.OperatingSystem;
+import jrunc.core.task.TaskException;
 import jrunc.proto.types.Mount;
 
 /**
@@ -14,7 +15,7 @@ import jrunc.proto.types.Mount;
  * {@code <bundle>/rootfs}. Mirrors {@code mount.Mount.Mount} and {@code mount.UnmountAll} of containerd's
  * {@code mount/mount_linux.go} (v1.6.20), without the loop-device and long-overlay-option tricks.
  */
-final class Rootfs {
+public final class Rootfs {
     private static final System.Logger LOG = System.getLogger(Rootfs.class.getName());
     /** containerd's unmount: EBUSY retried 50 times, 50 ms apart. */
     private static final int BUSY_RETRIES = 50;
@@ -23,17 +24,17 @@ final class Rootfs {
     private final OperatingSystem os;
     private final Path target;
 
-    Rootfs(OperatingSystem os, Path target) {
+    public Rootfs(OperatingSystem os, Path target) {
         this.os = os;
         this.target = target;
     }
 
-    Path target() {
+    public Path target() {
         return target;
     }
 
     /** Mounts each in order; if one fails, what was mounted is unmounted again before the error is thrown. */
-    void mountAll(List<Mount> mounts) throws TaskException {
+    public void mountAll(List<Mount> mounts) throws TaskException {
         for (Mount m : mounts) {
             try {
                 mount(m);
@@ -67,7 +68,7 @@ final class Rootfs {
      * Unmounts until the kernel says nothing is mounted there (EINVAL): several snapshot mounts may be stacked on
      * the same target. Best effort: a failure is logged and left for the {@code delete} action or shim-doctor.
      */
-    void unmountAll() {
+    public void unmountAll() {
         for (int stacked = 0; stacked < 64; stacked++) {
             try {
                 unmountOnce();

@@ -1,4 +1,4 @@
-package jrunc.core.task;
+package jrunc.core.runc;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import jrunc.core.fake.FakeOperatingSystem;
+import jrunc.core.fake.FakeRunc;
 import jrunc.proto.runc.Options;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

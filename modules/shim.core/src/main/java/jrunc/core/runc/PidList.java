@@ -1,4 +1,4 @@
-package jrunc.core.task;
+package jrunc.core.runc;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;

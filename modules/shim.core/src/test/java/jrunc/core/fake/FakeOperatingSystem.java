@@ -1,4 +1,4 @@
-package jrunc.core.task;
+package jrunc.core.fake;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,8 +28,8 @@ import jrunc.core.spi.Reaper;
  * dup2), and a pipe reaches EOF only when every holder has closed its write end, as in the kernel. Mounts are
  * recorded as a stack per target.
  */
-final class FakeOperatingSystem implements OperatingSystem {
-    static final int SHIM_PID = 4242;
+public final class FakeOperatingSystem implements OperatingSystem {
+    public static final int SHIM_PID = 4242;
 
     /** One open file description: its channel and how many fds (ours or a child's) refer to it. */
     private static final class Description {
@@ -41,21 +41,21 @@ final class FakeOperatingSystem implements OperatingSystem {
         }
     }
 
-    record MountCall(String source, Path target, String type, long flags, String data) {}
+    public record MountCall(String source, Path target, String type, long flags, String data) {}
 
-    record Signal(int pid, int signal) {}
+    public record Signal(int pid, int signal) {}
 
-    final FakeReaper reaper = new FakeReaper(this);
-    final List<MountCall> mounts = Collections.synchronizedList(new ArrayList<>());
-    final List<Path> unmounts = Collections.synchronizedList(new ArrayList<>());
-    final List<Signal> signals = Collections.synchronizedList(new ArrayList<>());
-    final List<int[]> chowns = Collections.synchronizedList(new ArrayList<>());
+    public final FakeReaper reaper = new FakeReaper(this);
+    public final List<MountCall> mounts = Collections.synchronizedList(new ArrayList<>());
+    public final List<Path> unmounts = Collections.synchronizedList(new ArrayList<>());
+    public final List<Signal> signals = Collections.synchronizedList(new ArrayList<>());
+    public final List<int[]> chowns = Collections.synchronizedList(new ArrayList<>());
     /** kill(2) of these answers ESRCH. */
-    final Set<Integer> gonePids = Collections.synchronizedSet(new HashSet<>());
+    public final Set<Integer> gonePids = Collections.synchronizedSet(new HashSet<>());
     /** Reads through {@link #inputStream} made on a virtual thread: the real ones would pin its carrier. */
-    final AtomicInteger readsOnVirtualThreads = new AtomicInteger();
+    public final AtomicInteger readsOnVirtualThreads = new AtomicInteger();
     /** mount(2) fails with EINVAL for mounts of this source. */
-    volatile String failMountOfSource;
+    public volatile String failMountOfSource;
     private final Map<Integer, Description> fds = new HashMap<>(); // guarded by this
     private final Map<Path, Integer> mounted = new HashMap<>(); // guarded by this
     private int nextFd = 100; // guarded by this
@@ -120,7 +120,7 @@ final class FakeOperatingSystem implements OperatingSystem {
     }
 
     /** A child was given these fds: it holds references of its own until it exits. */
-    synchronized List<Object> retain(Map<Integer, Integer> childFds) {
+    public synchronized List<Object> retain(Map<Integer, Integer> childFds) {
         List<Object> held = new ArrayList<>();
         for (int parentFd : childFds.values()) {
             Description d = fds.get(parentFd);
@@ -131,7 +131,7 @@ final class FakeOperatingSystem implements OperatingSystem {
         return held;
     }
 
-    synchronized void releaseAll(List<Object> held) {
+    public synchronized void releaseAll(List<Object> held) {
         for (Object d : held) release((Description) d);
     }
 
@@ -145,13 +145,13 @@ final class FakeOperatingSystem implements OperatingSystem {
     }
 
     /** The channel behind an fd, for a fake child to read or write its stdio. */
-    synchronized Channel channel(int fd) {
+    public synchronized Channel channel(int fd) {
         Description d = fds.get(fd);
         if (d == null) throw new IllegalStateException("fd " + fd + " is not open");
         return d.channel;
     }
 
-    synchronized int openFds() {
+    public synchronized int openFds() {
         return fds.size();
     }
 
@@ -238,7 +238,7 @@ final class FakeOperatingSystem implements OperatingSystem {
         else mounted.put(target, depth - 1);
     }
 
-    synchronized int mountDepth(Path target) {
+    public synchronized int mountDepth(Path target) {
         return mounted.getOrDefault(target, 0);
     }
 
@@ -266,22 +266,22 @@ final class FakeOperatingSystem implements OperatingSystem {
      * A pty as the fake runc makes it: two JDK pipes, one per direction. The master is one fd whose reads return
      * what the process wrote and whose writes reach the process; {@link #hangUp} is the process closing its side.
      */
-    static final class FakePty {
+    public static final class FakePty {
         final Pipe toProcess, fromProcess;
-        volatile int width, height;
+        public volatile int width, height;
 
         FakePty() throws IOException {
             toProcess = Pipe.open();
             fromProcess = Pipe.open();
         }
 
-        void processWrites(String text) throws IOException {
+        public void processWrites(String text) throws IOException {
             java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
             while (b.hasRemaining()) fromProcess.sink().write(b);
         }
 
         /** What the process has read from its terminal: blocks for {@code n} bytes. */
-        String processReads(int n) throws IOException {
+        public String processReads(int n) throws IOException {
             java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(n);
             while (b.hasRemaining() && toProcess.source().read(b) >= 0) {
                 // keep reading
@@ -289,7 +289,7 @@ final class FakeOperatingSystem implements OperatingSystem {
             return new String(b.array(), 0, b.position(), java.nio.charset.StandardCharsets.UTF_8);
         }
 
-        void hangUp() throws IOException {
+        public void hangUp() throws IOException {
             fromProcess.sink().close();
         }
     }
@@ -318,9 +318,9 @@ final class FakeOperatingSystem implements OperatingSystem {
         }
     }
 
-    record Resize(int fd, int width, int height) {}
+    public record Resize(int fd, int width, int height) {}
 
-    final List<Resize> resizes = Collections.synchronizedList(new ArrayList<>());
+    public final List<Resize> resizes = Collections.synchronizedList(new ArrayList<>());
     private final Map<Path, java.util.concurrent.CompletableFuture<Integer>> consoles = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** A console socket: a real directory and file (so tests see it made and removed), and a future for the master. */
@@ -359,7 +359,7 @@ final class FakeOperatingSystem implements OperatingSystem {
     }
 
     /** What runc does with --console-socket: makes a pty and sends its master to the socket. */
-    FakePty sendConsole(Path socket) throws IOException {
+    public FakePty sendConsole(Path socket) throws IOException {
         FakePty pty = new FakePty();
         int fd;
         synchronized (this) {
@@ -391,11 +391,11 @@ final class FakeOperatingSystem implements OperatingSystem {
     }
 
     // --- cgroup metrics (Stats) ---------------------------------------------------------------------------------
-    record CgroupQuery(String cgroupsPath, int pid) {}
+    public record CgroupQuery(String cgroupsPath, int pid) {}
 
-    final List<CgroupQuery> cgroupQueries = Collections.synchronizedList(new ArrayList<>());
+    public final List<CgroupQuery> cgroupQueries = Collections.synchronizedList(new ArrayList<>());
     /** What {@link #cgroupMetrics} answers; null: the cgroup is gone (NoSuchFileException). */
-    volatile com.google.protobuf.Message cgroupMetrics;
+    public volatile com.google.protobuf.Message cgroupMetrics;
 
     @Override
     public com.google.protobuf.Message cgroupMetrics(String cgroupsPath, int pid) throws IOException {

@@ -1,4 +1,4 @@
-package jrunc.core.task;
+package jrunc.core.stdio;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import jrunc.core.spi.BlockingReads;
 import jrunc.core.spi.ErrnoException;
 import jrunc.core.spi.OperatingSystem;
 import jrunc.core.spi.Reaper;

@@ -1,4 +1,4 @@
-package jrunc.core.task;
+package jrunc.core.mount;
 
 import static jrunc.core.spi.OperatingSystem.MountFlags.*;
 

@@ -1,4 +1,4 @@
-package jrunc.core.task;
+package jrunc.core.fake;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -22,32 +22,32 @@ import jrunc.core.spi.Spawn;
  * prints {@code ps} output, logs an error to {@code log.json} and exits 1 for commands told to fail.
  * Container processes get pids of their own and only exit when a test says so (or a hook does).
  */
-final class FakeRunc implements FakeReaper.Script {
+public final class FakeRunc implements FakeReaper.Script {
     private final FakeOperatingSystem os;
     /** command → message runc logs at error level before exiting 1. */
-    final Map<String, String> failures = new ConcurrentHashMap<>();
+    public final Map<String, String> failures = new ConcurrentHashMap<>();
     /** Pids of the container processes made by create/exec, in order. */
-    final List<Integer> containerPids = Collections.synchronizedList(new ArrayList<>());
+    public final List<Integer> containerPids = Collections.synchronizedList(new ArrayList<>());
     /** Exec specs as runc read them from {@code --process}. */
-    final List<String> execSpecs = Collections.synchronizedList(new ArrayList<>());
+    public final List<String> execSpecs = Collections.synchronizedList(new ArrayList<>());
     /** What the next create/exec's process writes to its stdout and stderr (null: nothing). */
-    volatile String processStdout, processStderr;
+    public volatile String processStdout, processStderr;
     /** Runs with the new process's pid while runc create/exec is still running (e.g. to make it die at once). */
-    volatile IntConsumer onProcessMade = pid -> {};
+    public volatile IntConsumer onProcessMade = pid -> {};
     /** Runs with the init's pid while runc start is still running. */
-    volatile IntConsumer onStart = pid -> {};
-    volatile List<Integer> psPids = List.of();
+    public volatile IntConsumer onStart = pid -> {};
+    public volatile List<Integer> psPids = List.of();
     /** The ptys made for create/exec with --console-socket, in order. */
-    final List<FakeOperatingSystem.FakePty> ptys = Collections.synchronizedList(new ArrayList<>());
+    public final List<FakeOperatingSystem.FakePty> ptys = Collections.synchronizedList(new ArrayList<>());
     /** Whether the process keeps its terminal open after writing {@link #processStdout} (else it hangs up at once). */
-    volatile boolean keepTerminalOpen;
-    volatile byte[] updateStdin;
+    public volatile boolean keepTerminalOpen;
+    public volatile byte[] updateStdin;
 
-    FakeRunc(FakeOperatingSystem os) {
+    public FakeRunc(FakeOperatingSystem os) {
         this.os = os;
     }
 
-    static String commandOf(List<String> argv) {
+    public static String commandOf(List<String> argv) {
         for (int i = 1; i < argv.size(); i++) {
             switch (argv.get(i)) {
                 case "--root", "--log", "--log-format", "--criu" -> i++;
@@ -126,11 +126,11 @@ final class FakeRunc implements FakeReaper.Script {
     }
 
     /** Argument lists of the runc commands run so far. */
-    List<List<String>> commands() {
+    public List<List<String>> commands() {
         return os.reaper.argvs().stream().filter(a -> a.getFirst().equals("runc")).toList();
     }
 
-    boolean ran(String... commandTail) {
+    public boolean ran(String... commandTail) {
         List<String> tail = List.of(commandTail);
         return commands().stream().anyMatch(a -> a.size() >= tail.size() && a.subList(a.size() - tail.size(), a.size()).equals(tail));
     }

@@ -1,4 +1,4 @@
-package jrunc.core.task;
+package jrunc.core.stdio;
 
 import java.io.Closeable;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package jrunc.core.task;
+package jrunc.core.stdio;
 
 import static java.nio.file.StandardOpenOption.APPEND;
 import static java.nio.file.StandardOpenOption.CREATE;

@@ -1,4 +1,4 @@
-package jrunc.core.task;
+package jrunc.core.runc;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import jrunc.core.spi.BlockingReads;
 import jrunc.core.spi.Exit;
 import jrunc.core.spi.OperatingSystem;
 import jrunc.core.spi.Reaper;
@@ -80,7 +81,7 @@ public final class Runc {
     }
 
     /** The runc of a container created with these options, as containerd's {@code NewRunc} sets it up. */
-    static Runc forContainer(OperatingSystem os, RuncOptions options, String namespace, Path bundle, Path tempDir) {
+    public static Runc forContainer(OperatingSystem os, RuncOptions options, String namespace, Path bundle, Path tempDir) {
         Path base = options.root().isEmpty() ? DEFAULT_ROOT : Path.of(options.root());
         return new Runc(os, options.binaryName(), base.resolve(namespace), bundle.resolve("log.json"),
                 options.systemdCgroup(), options.criuPath(), tempDir);
@@ -137,16 +138,16 @@ public final class Runc {
      * {@code runc create}; {@code stdio} maps fds 0–2 of runc (and so of the container) to our descriptors. With a
      * console socket runc makes a pty for the container instead and sends us its master.
      */
-    void create(String id, Path bundle, boolean noPivot, boolean noNewKeyring, Map<Integer, Integer> stdio,
+    public void create(String id, Path bundle, boolean noPivot, boolean noNewKeyring, Map<Integer, Integer> stdio,
                 Optional<Path> consoleSocket) throws RuncException {
         runWithStdio(createCommand(id, bundle, noPivot, noNewKeyring, consoleSocket), stdio);
     }
 
-    void start(String id) throws RuncException {
+    public void start(String id) throws RuncException {
         run(command("start", id), null);
     }
 
-    void kill(String id, int signal, boolean all) throws RuncException {
+    public void kill(String id, int signal, boolean all) throws RuncException {
         run(killCommand(id, signal, all), null);
     }
 
@@ -159,21 +160,21 @@ public final class Runc {
         }
     }
 
-    void pause(String id) throws RuncException {
+    public void pause(String id) throws RuncException {
         run(command("pause", id), null);
     }
 
-    void resume(String id) throws RuncException {
+    public void resume(String id) throws RuncException {
         run(command("resume", id), null);
     }
 
     /** {@code runc update --resources -}: the LinuxResources JSON goes in on stdin. */
-    void update(String id, byte[] resourcesJson) throws RuncException {
+    public void update(String id, byte[] resourcesJson) throws RuncException {
         run(command("update", "--resources", "-", id), resourcesJson);
     }
 
     /** {@code runc ps --format json}: the container's pids. */
-    List<Integer> ps(String id) throws RuncException {
+    public List<Integer> ps(String id) throws RuncException {
         byte[] out = run(command("ps", "--format", "json", id), null);
         try {
             return PidList.parse(out);
@@ -186,7 +187,7 @@ public final class Runc {
      * {@code runc exec --detach}: the OCI Process JSON goes through a {@code runc-process*} temp file, removed
      * afterwards; runc writes the new process's pid to {@code pidFile}.
      */
-    void exec(String id, byte[] processJson, Path pidFile, Map<Integer, Integer> stdio, Optional<Path> consoleSocket)
+    public void exec(String id, byte[] processJson, Path pidFile, Map<Integer, Integer> stdio, Optional<Path> consoleSocket)
             throws RuncException {
         Path processFile;
         try {

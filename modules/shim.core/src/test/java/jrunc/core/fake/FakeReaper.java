@@ -1,4 +1,4 @@
-package jrunc.core.task;
+package jrunc.core.fake;
 
 import java.io.IOException;
 import java.time.Instant;
@@ -18,10 +18,10 @@ import jrunc.core.spi.Spawn;
  * A reaper driven by hand: {@link #start} hands the spawn to a {@link Script} (the fake runc), and {@link #exit}
  * reports an exit to the started child's future and to every subscriber, as the real reaper does.
  */
-final class FakeReaper implements Reaper {
+public final class FakeReaper implements Reaper {
     /** Plays a started child: may write to its fds and call {@link #exit} for it (at once, or later). */
     @FunctionalInterface
-    interface Script {
+    public interface Script {
         void run(Spawn spawn, int pid) throws IOException;
     }
 
@@ -29,19 +29,19 @@ final class FakeReaper implements Reaper {
     private final List<Consumer<Exit>> subscribers = new CopyOnWriteArrayList<>();
     private final Map<Integer, CompletableFuture<Exit>> children = new ConcurrentHashMap<>();
     private final Map<Integer, List<Object>> heldFds = new ConcurrentHashMap<>();
-    final List<Spawn> started = Collections.synchronizedList(new ArrayList<>());
+    public final List<Spawn> started = Collections.synchronizedList(new ArrayList<>());
     private volatile Script script = (spawn, pid) -> exit(pid, 0);
     private int nextPid = 1000; // guarded by this
 
-    FakeReaper(FakeOperatingSystem os) {
+    public FakeReaper(FakeOperatingSystem os) {
         this.os = os;
     }
 
-    void script(Script script) {
+    public void script(Script script) {
         this.script = script;
     }
 
-    synchronized int allocatePid() {
+    public synchronized int allocatePid() {
         return nextPid++;
     }
 
@@ -63,7 +63,7 @@ final class FakeReaper implements Reaper {
     }
 
     /** The process {@code pid} exited with {@code status}: its fds close, its waiter and the subscribers hear of it. */
-    void exit(int pid, int status) {
+    public void exit(int pid, int status) {
         Exit exit = new Exit(pid, status, Instant.now());
         List<Object> held = heldFds.remove(pid);
         if (held != null) os.releaseAll(held);
@@ -72,7 +72,7 @@ final class FakeReaper implements Reaper {
         for (Consumer<Exit> s : subscribers) s.accept(exit);
     }
 
-    List<List<String>> argvs() {
+    public List<List<String>> argvs() {
         synchronized (started) {
             return started.stream().map(Spawn::argv).toList();
         }

@@ -1,4 +1,6 @@
-package jrunc.core.task;
+package jrunc.core.runc;
+
+import jrunc.core.task.TaskException;
 
 /**
  * A runc command failed. The message is runc's own words: the last error of {@code log.json} written by this call,
@@ -16,7 +18,7 @@ public final class RuncException extends Exception {
     }
 
     /** containerd's {@code runtimeError}: "OCI runtime create failed: &lt;runc's message&gt;", classified UNKNOWN. */
-    TaskException runtimeError(String what) {
+    public TaskException runtimeError(String what) {
         return TaskException.unknown(what + ": " + getMessage(), this);
     }
 }

@@ -1,4 +1,4 @@
-package jrunc.core.task;
+package jrunc.core.runc;
 
 import static org.junit.jupiter.api.Assertions.*;
 

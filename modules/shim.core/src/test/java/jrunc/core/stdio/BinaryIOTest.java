@@ -1,10 +1,11 @@
-package jrunc.core.task;
+package jrunc.core.stdio;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
+import jrunc.core.fake.FakeOperatingSystem;
 import jrunc.core.spi.Spawn;
 import org.junit.jupiter.api.Test;
 

@@ -1,10 +1,12 @@
-package jrunc.core.task;
+package jrunc.core.mount;
 
 import static jrunc.core.spi.OperatingSystem.MountFlags.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Path;
 import java.util.List;
+import jrunc.core.fake.FakeOperatingSystem;
+import jrunc.core.task.TaskException;
 import jrunc.core.ttrpc.Code;
 import jrunc.proto.types.Mount;
 import org.junit.jupiter.api.Test;

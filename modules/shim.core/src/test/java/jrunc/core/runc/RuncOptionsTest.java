@@ -1,4 +1,4 @@
-package jrunc.core.task;
+package jrunc.core.runc;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -6,6 +6,7 @@ import com.google.protobuf.Any;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import jrunc.core.task.TaskException;
 import jrunc.core.ttrpc.Code;
 import jrunc.proto.runc.Options;
 import org.junit.jupiter.api.Test;
