@@ -92,6 +92,8 @@ public final class FakeOperatingSystem implements OperatingSystem {
     public void kill(int pid, int signal) throws IOException {
         signals.add(new Signal(pid, signal));
         if (gonePids.contains(pid)) throw new ErrnoException("kill", ErrnoException.ESRCH, null);
+        // a command still running (a hung runc) dies of SIGKILL as a real one would
+        if (signal == jrunc.core.spi.Signals.SIGKILL && reaper.isRunning(pid)) reaper.exit(pid, 137);
     }
 
     @Override
@@ -402,5 +404,28 @@ public final class FakeOperatingSystem implements OperatingSystem {
         cgroupQueries.add(new CgroupQuery(cgroupsPath, pid));
         if (cgroupMetrics == null) throw new java.nio.file.NoSuchFileException(cgroupsPath);
         return cgroupMetrics;
+    }
+
+    /** OOM watches asked for; {@link #oom} fires them as the kernel would. */
+    public final List<Runnable> oomWatchers = Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public AutoCloseable watchOom(String cgroupsPath, int pid, Runnable onOom) {
+        oomWatchers.add(onOom);
+        return () -> oomWatchers.remove(onOom);
+    }
+
+    /** The kernel OOM-kills in every watched cgroup. */
+    public void oom() {
+        List<Runnable> watchers;
+        synchronized (oomWatchers) {
+            watchers = List.copyOf(oomWatchers);
+        }
+        watchers.forEach(Runnable::run);
+    }
+
+    @Override
+    public AutoCloseable lockExclusive(Path path) {
+        return () -> {};
     }
 }

@@ -72,6 +72,11 @@ public final class FakeReaper implements Reaper {
         for (Consumer<Exit> s : subscribers) s.accept(exit);
     }
 
+    /** A child started through {@link #start} that has not exited. */
+    public boolean isRunning(int pid) {
+        return children.containsKey(pid);
+    }
+
     public List<List<String>> argvs() {
         synchronized (started) {
             return started.stream().map(Spawn::argv).toList();

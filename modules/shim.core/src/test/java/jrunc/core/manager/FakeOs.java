@@ -139,4 +139,14 @@ final class FakeOs implements OperatingSystem {
     @Override public void resizePty(int fd, int width, int height) { throw new UnsupportedOperationException(); }
     @Override public int dup(int fd) { throw new UnsupportedOperationException(); }
     @Override public com.google.protobuf.Message cgroupMetrics(String cgroupsPath, int pid) { throw new UnsupportedOperationException(); }
+
+    @Override public AutoCloseable watchOom(String cgroupsPath, int pid, Runnable onOom) { throw new UnsupportedOperationException(); }
+    /** Paths locked with {@link #lockExclusive}, in order. */
+    final List<Path> locks = new ArrayList<>();
+
+    @Override
+    public AutoCloseable lockExclusive(Path path) {
+        locks.add(path);
+        return () -> {};
+    }
 }
