@@ -11,6 +11,7 @@ import jrunc.core.runc.Runc;
 import jrunc.core.runc.RuncException;
 import jrunc.core.spi.ErrnoException;
 import jrunc.core.spi.OperatingSystem;
+import jrunc.core.spi.Signals;
 
 /**
  * The shim's Stop path — what {@code containerd-shim-jrunc-v2 delete} and {@code shim-doctor clean} run for a task
@@ -21,7 +22,7 @@ import jrunc.core.spi.OperatingSystem;
  */
 public final class StopPath {
     /** 128 + SIGKILL: what containerd reports as the exit of a task whose shim died. */
-    public static final int EXIT_STATUS = 137;
+    public static final int EXIT_STATUS = Signals.exitStatus(Signals.SIGKILL);
     private static final int EBUSY_RETRIES = 50;
     private static final Duration EBUSY_PAUSE = Duration.ofMillis(50);
     /** Leaves room for unmounting and the JVM's own start inside containerd's 5 s cleanup deadline. */
@@ -72,7 +73,7 @@ public final class StopPath {
         }
         Path root = (runcRootOverride != null ? runcRootOverride : Path.of(settings.root())).resolve(namespace);
         Runc runc = Runc.forBundle(os, settings.binary(), root, bundle.resolve(BundleFiles.LOG_JSON), settings.systemdCgroup())
-                .withDeadline(runcDeadline);
+                .withLimit(runcDeadline);
         String target = settings.binary() + " --root " + root + " delete --force " + id;
         try {
             runc.delete(id, true);

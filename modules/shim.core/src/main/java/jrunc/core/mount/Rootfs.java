@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.List;
 import jrunc.core.spi.ErrnoException;
 import jrunc.core.spi.OperatingSystem;
-import jrunc.core.task.TaskException;
 import jrunc.proto.types.Mount;
 
 /**
@@ -33,25 +32,39 @@ public final class Rootfs {
         return target;
     }
 
-    /** Mounts each in order; if one fails, what was mounted is unmounted again before the error is thrown. */
-    public void mountAll(List<Mount> mounts) throws TaskException {
+    /**
+     * Why jrunc cannot mount these, or null when it can: containerd attaches a loop device for {@code loop}, which
+     * the snapshotters used with runc do not ask for, and jrunc does not do.
+     */
+    public static String unsupported(List<Mount> mounts) {
+        for (Mount m : mounts) {
+            if (MountOptions.parse(m.getOptionsList()).loop()) {
+                return "mount option loop is not supported by jrunc (" + describe(m) + ")";
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Mounts each in order; if one fails, what was mounted is unmounted again before the error is thrown.
+     *
+     * @throws IOException naming the mount that failed
+     */
+    public void mountAll(List<Mount> mounts) throws IOException {
+        String refused = unsupported(mounts);
+        if (refused != null) throw new IOException(refused);
         for (Mount m : mounts) {
             try {
                 mount(m);
-            } catch (IOException | TaskException e) {
+            } catch (IOException e) {
                 unmountAll();
-                if (e instanceof TaskException te) throw te;
-                throw TaskException.unknown("failed to mount rootfs component " + describe(m) + ": " + e.getMessage(), e);
+                throw new IOException("failed to mount rootfs component " + describe(m) + ": " + e.getMessage(), e);
             }
         }
     }
 
-    private void mount(Mount m) throws IOException, TaskException {
+    private void mount(Mount m) throws IOException {
         MountOptions options = MountOptions.parse(m.getOptionsList());
-        if (options.loop()) {
-            // containerd attaches a loop device here; snapshotters used with runc do not ask for one.
-            throw TaskException.unimplemented("mount option loop is not supported by jrunc (" + describe(m) + ")");
-        }
         String data = options.data().isEmpty() ? null : options.data();
         if (options.needsMountCall()) {
             os.mount(m.getSource(), target, m.getType(), options.mountFlags(), data);

@@ -1,41 +1,34 @@
 package jrunc.core.runc;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import jrunc.core.spi.BlockingReads;
-import jrunc.core.spi.Exit;
 import jrunc.core.spi.OperatingSystem;
-import jrunc.core.spi.Reaper;
-import jrunc.core.spi.Spawn;
 
 /**
- * runc, driven for one container exactly as go-runc v1.0.0 drives it ({@code runc.go}), through the shim's own
- * reaper (never the JDK's process API: its reaper would take the exit status from ours).
+ * runc, driven for one container exactly as go-runc v1.0.0 drives it ({@code runc.go}). Global flags always come
+ * first, in go-runc's order: {@code --root <root>/<ns> --log <bundle>/log.json --log-format json [--criu <path>]
+ * [--systemd-cgroup]}. Each command runs as one {@link RuncCall}: it is killed after {@link #COMMAND_LIMIT}
+ * ({@link #CRIU_LIMIT} for checkpoint and restore), or before the deadline of the call that asked for it
+ * ({@link #within}), and a failure carries runc's own words.
  *
- * <p>Global flags always come first, in go-runc's order: {@code --root <root>/<ns> --log <bundle>/log.json
- * --log-format json [--criu <path>] [--systemd-cgroup]}. Commands that hand the container its stdio (create, exec)
- * get the caller's descriptors as fds 0–2; every other command's stdout and stderr go into one pipe, read to EOF, so
- * that a failure can quote runc when {@code log.json} has nothing.
- *
- * <p>Calls block the calling thread (a virtual one parks: see {@link BlockingReads}); no lock is needed here.
+ * <p>Immutable; calls block the calling thread (a virtual one parks: see {@link jrunc.core.spi.BlockingReads}).
  */
 public final class Runc {
     /** go-runc's default binary, looked up in PATH. */
-    static final String DEFAULT_BINARY = "runc";
-    private static final int SIGKILL = 9;
+    public static final String DEFAULT_BINARY = "runc";
+    /** runc's state root when the options name none; {@code /<namespace>} is appended. */
+    public static final Path DEFAULT_ROOT = Path.of("/run/containerd/runc");
+    /** Generous: runc's own hooks (createRuntime, poststart…) run inside create and start. */
+    public static final Duration COMMAND_LIMIT = Duration.ofMinutes(2);
+    /** criu dumps and restores every page of the container. */
+    public static final Duration CRIU_LIMIT = Duration.ofMinutes(10);
     private static final System.Logger LOG = System.getLogger(Runc.class.getName());
-    static final Path DEFAULT_ROOT = Path.of("/run/containerd/runc");
 
     private final OperatingSystem os;
     private final String binary;
@@ -44,27 +37,30 @@ public final class Runc {
     private final boolean systemdCgroup;
     private final String criuPath;
     private final Path tempDir;
-    /** Commands still running after this long are killed; null = wait as long as runc takes (go-runc's way). */
-    private final Duration deadline;
+    private final Duration limit, criuLimit;
+    private final long callDeadlineNanos;
 
     /**
      * @param root    runc's state root, namespace included ({@code <options.root>/<ns>})
      * @param tempDir where exec's {@code runc-process*} spec files go ($XDG_RUNTIME_DIR, else the temp dir)
      */
     Runc(OperatingSystem os, String binary, Path root, Path logFile, boolean systemdCgroup, String criuPath, Path tempDir) {
-        this(os, binary, root, logFile, systemdCgroup, criuPath, tempDir, null);
+        this(os, binary, root, new RuncLog(logFile), systemdCgroup, criuPath, tempDir, COMMAND_LIMIT, CRIU_LIMIT,
+                Long.MAX_VALUE);
     }
 
-    private Runc(OperatingSystem os, String binary, Path root, Path logFile, boolean systemdCgroup, String criuPath,
-                 Path tempDir, Duration deadline) {
+    private Runc(OperatingSystem os, String binary, Path root, RuncLog log, boolean systemdCgroup, String criuPath,
+                 Path tempDir, Duration limit, Duration criuLimit, long callDeadlineNanos) {
         this.os = os;
         this.binary = binary == null || binary.isEmpty() ? DEFAULT_BINARY : binary;
         this.root = root;
-        this.log = new RuncLog(logFile);
+        this.log = log;
         this.systemdCgroup = systemdCgroup;
         this.criuPath = criuPath == null ? "" : criuPath;
         this.tempDir = tempDir;
-        this.deadline = deadline;
+        this.limit = limit;
+        this.criuLimit = criuLimit;
+        this.callDeadlineNanos = callDeadlineNanos;
     }
 
     /**
@@ -72,12 +68,7 @@ public final class Runc {
      * state root with the namespace already appended.
      */
     public static Runc forBundle(OperatingSystem os, String binary, Path root, Path logFile, boolean systemdCgroup) {
-        return new Runc(os, binary, root, logFile, systemdCgroup, "", null, null);
-    }
-
-    /** The same runc, killing any command that outlives {@code limit} (the Stop path must answer within 5 s). */
-    public Runc withDeadline(Duration limit) {
-        return new Runc(os, binary, root, log.file(), systemdCgroup, criuPath, tempDir, limit);
+        return new Runc(os, binary, root, logFile, systemdCgroup, "", null);
     }
 
     /** The runc of a container created with these options, as containerd's {@code NewRunc} sets it up. */
@@ -87,21 +78,25 @@ public final class Runc {
                 options.systemdCgroup(), options.criuPath(), tempDir);
     }
 
+    /** The same runc, killing any command that outlives {@code limit} (the Stop path must answer within 5 s). */
+    public Runc withLimit(Duration commandLimit) {
+        return new Runc(os, binary, root, log, systemdCgroup, criuPath, tempDir, commandLimit, commandLimit, callDeadlineNanos);
+    }
+
+    /**
+     * The same runc for one call whose caller gives up at {@code deadlineNanos} ({@link System#nanoTime()}, or
+     * {@link Long#MAX_VALUE} for none): each command is killed a little before that, so the error still reaches it.
+     */
+    public Runc within(long deadlineNanos) {
+        return new Runc(os, binary, root, log, systemdCgroup, criuPath, tempDir, limit, criuLimit, deadlineNanos);
+    }
+
     // --- argv, exactly as go-runc builds it -----------------------------------------------------------------
 
     List<String> command(String... args) {
-        List<String> argv = new ArrayList<>();
-        argv.add(binary);
-        argv.add("--root");
-        argv.add(root.toString());
-        argv.add("--log");
-        argv.add(log.file().toString());
-        argv.add("--log-format");
-        argv.add("json");
-        if (!criuPath.isEmpty()) {
-            argv.add("--criu");
-            argv.add(criuPath);
-        }
+        List<String> argv = new ArrayList<>(List.of(binary, "--root", root.toString(), "--log", log.file().toString(),
+                "--log-format", "json"));
+        if (!criuPath.isEmpty()) argv.addAll(List.of("--criu", criuPath));
         if (systemdCgroup) argv.add("--systemd-cgroup");
         argv.addAll(List.of(args));
         return argv;
@@ -132,6 +127,30 @@ public final class Runc {
         return force ? command("delete", "--force", id) : command("delete", id);
     }
 
+    /** go-runc's {@code Checkpoint}: options, then {@code --leave-running} unless the task is to exit, then the id. */
+    List<String> checkpointCommand(String id, CriuOptions options, boolean leaveRunning) {
+        List<String> args = new ArrayList<>(List.of("checkpoint"));
+        args.addAll(options.args());
+        if (leaveRunning) args.add("--leave-running");
+        args.add(id);
+        return command(args.toArray(String[]::new));
+    }
+
+    /**
+     * go-runc's {@code Restore} as containerd's shim calls it: detached, with a pid file, no subreaper of runc's own
+     * (go-runc spells that flag with one dash), then the bundle and the id.
+     */
+    List<String> restoreCommand(String id, Path bundle, CriuOptions options, boolean noPivot, Optional<Path> consoleSocket) {
+        List<String> args = new ArrayList<>(List.of("restore"));
+        args.addAll(options.args());
+        args.addAll(List.of("--detach", "--pid-file", bundle.resolve("init.pid").toAbsolutePath().toString()));
+        consoleSocket.ifPresent(socket -> args.addAll(List.of("--console-socket", socket.toString())));
+        if (noPivot) args.add("--no-pivot");
+        args.add("-no-subreaper");
+        args.addAll(List.of("--bundle", bundle.toString(), id));
+        return command(args.toArray(String[]::new));
+    }
+
     // --- operations -----------------------------------------------------------------------------------------
 
     /**
@@ -139,48 +158,59 @@ public final class Runc {
      * console socket runc makes a pty for the container instead and sends us its master.
      */
     public void create(String id, Path bundle, boolean noPivot, boolean noNewKeyring, Map<Integer, Integer> stdio,
-                Optional<Path> consoleSocket) throws RuncException {
-        runWithStdio(createCommand(id, bundle, noPivot, noNewKeyring, consoleSocket), stdio);
+                       Optional<Path> consoleSocket) throws RuncException {
+        run("create " + id, createCommand(id, bundle, noPivot, noNewKeyring, consoleSocket), stdio, null, limit);
     }
 
     public void start(String id) throws RuncException {
-        run(command("start", id), null);
+        run("start " + id, command("start", id), Map.of(), null, limit);
     }
 
     public void kill(String id, int signal, boolean all) throws RuncException {
-        run(killCommand(id, signal, all), null);
+        run("kill " + id, killCommand(id, signal, all), Map.of(), null, limit);
     }
 
     /** {@code runc delete}; "does not exist" is success: the container is gone either way (go-runc callers agree). */
     public void delete(String id, boolean force) throws RuncException {
         try {
-            run(deleteCommand(id, force), null);
+            run("delete " + id, deleteCommand(id, force), Map.of(), null, limit);
         } catch (RuncException e) {
             if (!e.getMessage().contains("does not exist")) throw e;
         }
     }
 
     public void pause(String id) throws RuncException {
-        run(command("pause", id), null);
+        run("pause " + id, command("pause", id), Map.of(), null, limit);
     }
 
     public void resume(String id) throws RuncException {
-        run(command("resume", id), null);
+        run("resume " + id, command("resume", id), Map.of(), null, limit);
     }
 
     /** {@code runc update --resources -}: the LinuxResources JSON goes in on stdin. */
     public void update(String id, byte[] resourcesJson) throws RuncException {
-        run(command("update", "--resources", "-", id), resourcesJson);
+        run("update " + id, command("update", "--resources", "-", id), Map.of(), resourcesJson, limit);
     }
 
-    /** {@code runc ps --format json}: the container's pids. */
+    /** {@code runc ps --format json}: the pids in the container's cgroup, whatever its state. */
     public List<Integer> ps(String id) throws RuncException {
-        byte[] out = run(command("ps", "--format", "json", id), null);
+        byte[] out = run("ps " + id, command("ps", "--format", "json", id), Map.of(), null, limit);
         try {
             return PidList.parse(out);
         } catch (IOException e) {
-            throw new RuncException("unable to parse runc ps output: " + e.getMessage(), e);
+            throw new RuncException("unable to parse the output of runc ps " + id + ": " + e.getMessage(), e);
         }
+    }
+
+    /** {@code runc checkpoint}: criu dumps the container into {@link CriuOptions#imagePath()}. */
+    public void checkpoint(String id, CriuOptions options, boolean leaveRunning) throws RuncException {
+        run("checkpoint " + id, checkpointCommand(id, options, leaveRunning), Map.of(), null, criuLimit);
+    }
+
+    /** {@code runc restore --detach}: the container comes back from an image, running; its pid goes to init.pid. */
+    public void restore(String id, Path bundle, CriuOptions options, boolean noPivot, Map<Integer, Integer> stdio,
+                        Optional<Path> consoleSocket) throws RuncException {
+        run("restore " + id, restoreCommand(id, bundle, options, noPivot, consoleSocket), stdio, null, criuLimit);
     }
 
     /**
@@ -192,138 +222,32 @@ public final class Runc {
         Path processFile;
         try {
             processFile = Files.createTempFile(tempDir, "runc-process", "");
-            Files.write(processFile, processJson);
         } catch (IOException e) {
-            throw new RuncException("failed to write exec process spec: " + e.getMessage(), e);
+            throw new RuncException("failed to create the exec process spec in " + tempDir + ": " + e.getMessage(), e);
         }
         try {
-            runWithStdio(execCommand(id, processFile, pidFile, consoleSocket), stdio);
+            Files.write(processFile, processJson);
+            run("exec " + id, execCommand(id, processFile, pidFile, consoleSocket), stdio, null, limit);
+        } catch (IOException e) {
+            throw new RuncException("failed to write the exec process spec " + processFile + ": " + e.getMessage(), e);
         } finally {
             try {
                 Files.deleteIfExists(processFile);
-            } catch (IOException ignored) {
-                // a leftover temp file is harmless
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "leaving " + processFile + ": " + e.getMessage());
             }
         }
     }
 
-    // --- running --------------------------------------------------------------------------------------------
-
-    /** A command whose stdio belongs to the container: no output of ours to quote (go-runc's runOrError with IO set). */
-    private void runWithStdio(List<String> argv, Map<Integer, Integer> stdio) throws RuncException {
-        long logStart = log.size();
-        Reaper.Child child = startChild(spawnOf(argv, stdio));
-        armDeadline(child, argv);
-        Exit exit = await(child, argv);
-        if (exit.status() != 0) {
-            throw failure(logStart, binary + " did not terminate successfully: exit status " + exit.status());
-        }
-    }
-
-    /** A command whose combined stdout+stderr we read to EOF, with optional stdin bytes. Returns the output. */
-    private byte[] run(List<String> argv, byte[] stdin) throws RuncException {
-        long logStart = log.size();
-        int[] out = pipe();
-        int[] in = stdin == null ? null : pipe();
-        Map<Integer, Integer> fds = new HashMap<>();
-        fds.put(1, out[1]);
-        fds.put(2, out[1]);
-        if (in != null) fds.put(0, in[0]);
-        Reaper.Child child;
+    private byte[] run(String what, List<String> argv, Map<Integer, Integer> stdio, byte[] stdin, Duration commandLimit)
+            throws RuncException {
+        String name = DEFAULT_BINARY.equals(binary) ? "runc " + what : binary + " " + what;
+        long started = System.nanoTime();
         try {
-            child = startChild(spawnOf(argv, fds));
-        } catch (RuncException e) {
-            os.close(out[0]);
-            if (in != null) os.close(in[1]);
-            throw e;
+            return new RuncCall(os, argv, name, log).run(stdio, stdin, RuncDeadline.of(commandLimit, callDeadlineNanos));
         } finally {
-            // the child has its copies now; ours would keep the pipes open forever
-            os.close(out[1]);
-            if (in != null) os.close(in[0]);
-        }
-        armDeadline(child, argv);
-        if (in != null) feed(in[1], stdin);
-        byte[] output;
-        try {
-            output = BlockingReads.readAll("runc", os.inputStream(out[0]));
-        } catch (IOException e) {
-            output = new byte[0];
-        }
-        Exit exit = await(child, argv);
-        if (exit.status() != 0) {
-            String text = new String(output, java.nio.charset.StandardCharsets.UTF_8).strip();
-            throw failure(logStart, "exit status " + exit.status() + (text.isEmpty() ? "" : ": " + text));
-        }
-        return output;
-    }
-
-    /** runc reads stdin before it does anything else; if it died first the write fails with EPIPE, which is fine. */
-    private void feed(int fd, byte[] bytes) {
-        try (OutputStream writer = os.outputStream(fd)) {
-            writer.write(bytes);
-        } catch (IOException ignored) {
-            // runc's own error says what went wrong
-        }
-    }
-
-    private RuncException failure(long logStart, String fallback) {
-        String logged = log.lastError(logStart);
-        return new RuncException(logged.isEmpty() ? fallback : logged);
-    }
-
-    private Spawn spawnOf(List<String> argv, Map<Integer, Integer> fds) {
-        Spawn spawn = Spawn.of(argv).withFds(fds);
-        // go-runc drops NOTIFY_SOCKET: runc would otherwise notify systemd on containerd's behalf
-        if (System.getenv("NOTIFY_SOCKET") != null) {
-            Map<String, String> env = new HashMap<>(System.getenv());
-            env.remove("NOTIFY_SOCKET");
-            spawn = spawn.withEnv(env);
-        }
-        return spawn;
-    }
-
-    private Reaper.Child startChild(Spawn spawn) throws RuncException {
-        try {
-            return os.reaper().start(spawn);
-        } catch (IOException e) {
-            throw new RuncException("exec: " + binary + ": " + e.getMessage(), e);
-        }
-    }
-
-    private int[] pipe() throws RuncException {
-        try {
-            return os.pipe();
-        } catch (IOException e) {
-            throw new RuncException("failed to create pipe for runc: " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * Kills the command if it is still running when the deadline passes; its pipe then reaches EOF and its exit
-     * (128 + SIGKILL) comes through the reaper as usual, so the caller's reads and waits end by themselves.
-     */
-    private void armDeadline(Reaper.Child child, List<String> argv) {
-        if (deadline == null) return;
-        CompletableFuture.delayedExecutor(deadline.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
-            if (child.exit().isDone()) return;
-            try {
-                os.kill(child.pid(), SIGKILL);
-                LOG.log(System.Logger.Level.WARNING, "{0} did not finish within {1} ms: killed it",
-                        String.join(" ", argv), String.valueOf(deadline.toMillis()));
-            } catch (IOException ignored) {
-                // it exited meanwhile
-            }
-        });
-    }
-
-    private static Exit await(Reaper.Child child, List<String> argv) throws RuncException {
-        try {
-            return child.exit().get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RuncException("interrupted while waiting for " + argv.getFirst(), e);
-        } catch (ExecutionException e) {
-            throw new RuncException("wait for " + argv.getFirst() + ": " + e.getCause(), e.getCause());
+            LOG.log(System.Logger.Level.DEBUG, () -> String.join(" ", argv) + " took "
+                    + (System.nanoTime() - started) / 1_000_000 + " ms");
         }
     }
 }

@@ -1,10 +1,9 @@
 package jrunc.core.runc;
 
-import jrunc.core.task.TaskException;
-
 /**
- * A runc command failed. The message is runc's own words: the last error of {@code log.json} written by this call,
- * else its output, else its exit status (go-runc's "exit status N: output").
+ * A runc command failed. The message is runc's own words: the last error of {@code log.json} written by this call
+ * and what runc printed, else its exit status (go-runc's "exit status N: output"); or that the shim killed it
+ * because it outlived its deadline.
  */
 public final class RuncException extends Exception {
     private static final long serialVersionUID = 1L;
@@ -15,10 +14,5 @@ public final class RuncException extends Exception {
 
     RuncException(String message, Throwable cause) {
         super(message, cause);
-    }
-
-    /** containerd's {@code runtimeError}: "OCI runtime create failed: &lt;runc's message&gt;", classified UNKNOWN. */
-    public TaskException runtimeError(String what) {
-        return TaskException.unknown(what + ": " + getMessage(), this);
     }
 }

@@ -7,9 +7,9 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import jrunc.core.task.TaskException;
 import jrunc.proto.runc.Options;
 
 /**
@@ -31,12 +31,12 @@ public final class RuncOptions {
      * (CRI sends {@code runtimeoptions.v1.Options} for runtimes not named {@code io.containerd.runc.v2}) also means
      * defaults: containerd 1.6's shim would panic on it, which helps nobody.
      */
-    public static RuncOptions from(Any any) throws TaskException {
+    public static RuncOptions from(Any any) throws InvalidProtocolBufferException {
         if (any == null || !any.getTypeUrl().endsWith(TYPE_URL)) return new RuncOptions(Options.getDefaultInstance());
         try {
             return new RuncOptions(Options.parseFrom(any.getValue()));
         } catch (InvalidProtocolBufferException e) {
-            throw TaskException.invalidArgument("invalid " + TYPE_URL + ": " + e.getMessage());
+            throw new InvalidProtocolBufferException("invalid " + TYPE_URL + ": " + e.getMessage());
         }
     }
 
@@ -64,11 +64,27 @@ public final class RuncOptions {
         return options.getCriuPath();
     }
 
+    /** Where restored containers keep criu's logs ({@code criu_work_path}); "" for runc's default. */
+    public String criuWorkPath() {
+        return options.getCriuWorkPath();
+    }
+
     /** Writes {@code options.json} and {@code runtime} into the bundle. */
     public void writeTo(Path bundle) throws IOException {
-        Files.write(bundle.resolve("options.json"), json());
+        write(bundle.resolve("options.json"), json());
         // an empty file means "runc from PATH"; the delete action fails without the file, so always write it
-        Files.writeString(bundle.resolve("runtime"), options.getBinaryName());
+        write(bundle.resolve("runtime"), options.getBinaryName().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A failed write names its file: a full disk says only "No space left on device". */
+    private static void write(Path file, byte[] bytes) throws IOException {
+        try {
+            Files.write(file, bytes);
+        } catch (FileSystemException e) {
+            throw e; // names the file already
+        } catch (IOException e) {
+            throw new IOException("write " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /**

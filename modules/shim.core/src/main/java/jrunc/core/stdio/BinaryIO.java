@@ -16,6 +16,7 @@ import jrunc.core.spi.BlockingReads;
 import jrunc.core.spi.ErrnoException;
 import jrunc.core.spi.OperatingSystem;
 import jrunc.core.spi.Reaper;
+import jrunc.core.spi.Signals;
 import jrunc.core.spi.Spawn;
 
 /**
@@ -26,7 +27,6 @@ import jrunc.core.spi.Spawn;
  */
 final class BinaryIO implements ProcessIO {
     private static final System.Logger LOG = System.getLogger(BinaryIO.class.getName());
-    private static final int SIGTERM = 15, SIGKILL = 9;
     /** containerd gives the logger this long to flush after SIGTERM. */
     private static final long TERM_GRACE_SECONDS = 12;
 
@@ -114,15 +114,15 @@ final class BinaryIO implements ProcessIO {
             closed = true;
             closeContainerEnds();
         }
-        signal(SIGTERM);
+        signal(Signals.SIGTERM);
         try {
             logger.exit().get(TERM_GRACE_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
             LOG.log(System.Logger.Level.WARNING, "logging binary did not exit " + TERM_GRACE_SECONDS + "s after SIGTERM; killing it");
-            signal(SIGKILL);
+            signal(Signals.SIGKILL);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            signal(SIGKILL);
+            signal(Signals.SIGKILL);
         } catch (ExecutionException e) {
             LOG.log(System.Logger.Level.WARNING, "waiting for logging binary: " + e.getCause());
         }

@@ -1,11 +1,8 @@
 package jrunc.core.stdio;
 
-import static java.nio.file.StandardOpenOption.READ;
-import static java.nio.file.StandardOpenOption.WRITE;
-
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,45 +14,64 @@ import jrunc.core.spi.OperatingSystem;
 
 /**
  * Terminal stdio (containerd v1.6.20 pkg/process/io.go): runc makes a pty for the process and sends us its master
- * over a console
- * socket; we copy the client's stdin FIFO into the master and the master into the stdout FIFO (a pty has one output,
- * so stderr is unused). Mirrors {@code NewTempConsoleSocket} (go-runc) and {@code CopyConsole}
+ * over a console socket; we copy the client's stdin FIFO into the master and the master into the stdout FIFO (a
+ * pty has one output, so stderr is unused). Mirrors {@code NewTempConsoleSocket} (go-runc) and {@code CopyConsole}
  * ({@code runtime/v2/runc/platform.go}, containerd v1.6.20), with blocking copiers on platform threads in place of
  * Go's epoll.
  *
  * <p>The master fd itself stays ours for ResizePty; each copier works on a dup of it and closes that dup when done.
- * Reading the master fails with EIO once every holder of the pty's slave side has closed it, that is when the process
- * (and whatever it left holding the terminal) has exited: that ends the output copier, which closes the client's
- * stdout, so the client sees EOF without waiting for Delete.
+ * A window size asked for before the master has arrived is kept and set on it as soon as it does, before the
+ * copiers start (containerd drops it). Reading the master fails with EIO once every holder of the pty's slave side
+ * has closed it, that is when the process (and whatever it left holding the terminal) has exited: that ends the
+ * output copier, which closes the client's stdout, so the client sees EOF without waiting for Delete.
  */
 final class ConsoleIO implements ProcessIO {
     private static final System.Logger LOG = System.getLogger(ConsoleIO.class.getName());
-    /** containerd waits this long for the copiers to drain before it deletes a process. */
-    private static final Duration DRAIN_LIMIT = Duration.ofSeconds(2);
+    /** How long runc may take to send the master once create or exec has returned (containerd's 30 s). */
+    private static final Duration MASTER_LIMIT = Duration.ofSeconds(30);
 
     private final OperatingSystem os;
     private final ConsoleSocket socket;
-    private final Path stdinPath, stdoutPath; // null: stream not used
     private final Object lock = new Object();
     private final List<Copier> copiers = new ArrayList<>(); // guarded by lock
+    private final ClientEnds.Stdin stdin; // null: not used
+    private OutputStream stdout; // guarded by lock; null: not used, or handed to its copier
     private int master = -1; // guarded by lock
-    private FileChannel stdinHold, stdinSource; // guarded by lock
+    private WindowSize size; // guarded by lock: the last size asked for
     private boolean started, closed; // guarded by lock
 
-    private ConsoleIO(OperatingSystem os, ConsoleSocket socket, Path stdin, Path stdout) {
+    private ConsoleIO(OperatingSystem os, ConsoleSocket socket, ClientEnds.Stdin stdin, OutputStream stdout) {
         this.os = os;
         this.socket = socket;
-        this.stdinPath = stdin;
-        this.stdoutPath = stdout;
+        this.stdin = stdin;
+        this.stdout = stdout;
     }
 
-    /** Listens on a fresh console socket in {@code socketDir} ($XDG_RUNTIME_DIR or the temp dir, as go-runc). */
+    /**
+     * Listens on a fresh console socket in {@code socketDir} ($XDG_RUNTIME_DIR or the temp dir, as go-runc) and opens
+     * the client's FIFOs (at once: see {@link ClientEnds}).
+     */
     static ConsoleIO open(OperatingSystem os, Stdio stdio, Path socketDir) throws IOException {
-        return new ConsoleIO(os, os.openConsoleSocket(socketDir), pathOrNull(stdio.stdin()), pathOrNull(stdio.stdout()));
-    }
-
-    private static Path pathOrNull(String s) {
-        return s.isEmpty() ? null : Path.of(s);
+        ClientEnds.Stdin in = null;
+        OutputStream out = null;
+        try {
+            if (!stdio.stdin().isEmpty()) in = ClientEnds.openStdin(Path.of(stdio.stdin()));
+            if (!stdio.stdout().isEmpty()) out = ClientEnds.openWriter(os, Path.of(stdio.stdout()));
+            ConsoleSocket socket;
+            try {
+                socket = os.openConsoleSocket(socketDir);
+            } catch (IOException e) {
+                throw new IOException("failed to create OCI runtime console socket in " + socketDir + ": " + e.getMessage(), e);
+            }
+            return new ConsoleIO(os, socket, in, out);
+        } catch (IOException | RuntimeException e) {
+            if (in != null) {
+                ClientEnds.closeQuietly(in.hold());
+                ClientEnds.closeQuietly(in.source());
+            }
+            ClientEnds.closeQuietly(out);
+            throw e;
+        }
     }
 
     /** runc's own stdio is /dev/null: the process's stdio is the pty runc makes. */
@@ -74,11 +90,12 @@ final class ConsoleIO implements ProcessIO {
     public void start() throws IOException {
         int received;
         try {
-            received = socket.receiveMaster(OPEN_LIMIT);
+            received = socket.receiveMaster(MASTER_LIMIT);
+        } catch (IOException e) {
+            throw new IOException("failed to retrieve console master: " + e.getMessage(), e);
         } finally {
             socket.close(); // one connection only; the directory goes with it
         }
-        FileChannel source;
         synchronized (lock) {
             if (started || closed) {
                 os.close(received);
@@ -86,50 +103,36 @@ final class ConsoleIO implements ProcessIO {
             }
             master = received;
             started = true;
-            if (stdinPath != null) {
-                // as PipeIO: the O_RDWR hold keeps EOF away until CloseIO, and lets the read-only open return at once
-                stdinHold = FileChannel.open(stdinPath, READ, WRITE);
-                stdinSource = FileChannel.open(stdinPath, READ);
+            if (size != null) applySize(size);
+            if (stdin != null) {
+                int toMaster = os.dup(received);
+                copiers.add(Copier.start("console-stdin", Channels.newInputStream(stdin.source()), os.outputStream(toMaster)));
             }
-            source = stdinSource;
-        }
-        if (source != null) {
-            int toMaster = os.dup(received);
-            add(Copier.start("console-stdin", () -> Channels.newInputStream(source), () -> os.outputStream(toMaster)));
-        }
-        if (stdoutPath != null) {
-            int fromMaster = os.dup(received);
-            Copier out = Copier.start("console-stdout", () -> os.inputStream(fromMaster), () -> PipeIO.openWriter(stdoutPath));
-            add(out);
-            try {
-                out.awaitOpened(OPEN_LIMIT, () -> PipeIO.unblockWriterOpen(os, stdoutPath));
-            } catch (IOException e) {
-                throw new IOException("failed to open " + stdoutPath + ": " + e.getMessage(), e);
+            if (stdout != null) {
+                int fromMaster = os.dup(received);
+                copiers.add(Copier.start("console-stdout", os.inputStream(fromMaster), stdout));
+                stdout = null;
             }
         }
     }
 
-    private void add(Copier copier) {
-        synchronized (lock) {
-            copiers.add(copier);
-        }
-    }
-
-    /** TIOCSWINSZ on the master; nothing before runc has sent it or after the console is closed. */
+    /** TIOCSWINSZ on the master, or kept until it arrives; nothing once the console is closed. */
     @Override
-    public void resize(int width, int height) throws IOException {
+    public void resize(WindowSize requested) throws IOException {
         synchronized (lock) {
-            if (master < 0 || closed) return;
-            os.resizePty(master, width, height);
+            if (closed) return;
+            size = requested;
+            if (master >= 0) applySize(requested);
         }
+    }
+
+    private void applySize(WindowSize s) throws IOException {
+        os.resizePty(master, s.width(), s.height());
     }
 
     @Override
     public void closeStdin() {
-        synchronized (lock) {
-            closeQuietly(stdinHold);
-            stdinHold = null;
-        }
+        if (stdin != null) ClientEnds.closeQuietly(stdin.hold());
     }
 
     @Override
@@ -139,9 +142,12 @@ final class ConsoleIO implements ProcessIO {
         synchronized (lock) {
             if (closed) return;
             closed = true;
-            closeQuietly(stdinHold);
-            stdinHold = null;
-            closeQuietly(stdinSource); // wakes the stdin copier, which then closes its dup of the master
+            if (stdin != null) {
+                ClientEnds.closeQuietly(stdin.hold());
+                ClientEnds.closeQuietly(stdin.source()); // wakes the stdin copier, which then closes its dup of the master
+            }
+            ClientEnds.closeQuietly(stdout); // not started: nobody else will close it
+            stdout = null;
             running = List.copyOf(copiers);
             toClose = master;
             master = -1;
@@ -151,18 +157,10 @@ final class ConsoleIO implements ProcessIO {
         for (Copier c : running) {
             if (!c.awaitFinished(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
                 // something the process left behind still holds the terminal; the copier ends when it lets go
-                LOG.log(System.Logger.Level.DEBUG, "console copier still running after " + DRAIN_LIMIT.toSeconds() + "s; leaving it to finish");
+                LOG.log(System.Logger.Level.DEBUG, "console copier still running after " + DRAIN_LIMIT.toSeconds()
+                        + "s; leaving it to finish");
             }
         }
         if (toClose >= 0) os.close(toClose);
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        if (c == null) return;
-        try {
-            c.close();
-        } catch (Exception ignored) {
-            // closing is all we wanted
-        }
     }
 }

@@ -1,22 +1,20 @@
 package jrunc.core.task;
 
+import jrunc.core.runc.RuncException;
 import jrunc.core.ttrpc.Code;
+import jrunc.core.ttrpc.TtrpcException;
 
 /**
- * A Task operation failed, classified by the status containerd should see. Inner code chooses the class; only
- * {@link TaskHandlers} turns it into a ttrpc status (mirrors containerd's errdefs classes and {@code ToGRPC}).
+ * A Task operation failed, classified where the failure was understood (containerd's errdefs classes). It is a
+ * {@link TtrpcException}, so it leaves the handler as it is: the ttrpc server turns it into the status on the wire
+ * ({@link jrunc.core.ttrpc.Statuses#fromThrowable}), the one place where any failure becomes a status. An
+ * {@link #unknown} one is not classified: the server then looks at its cause, as ttrpc's {@code convertCode} does.
  */
-public final class TaskException extends Exception {
+public final class TaskException extends TtrpcException {
     private static final long serialVersionUID = 1L;
-    private final Code code;
 
     TaskException(Code code, String message, Throwable cause) {
-        super(message, cause);
-        this.code = code;
-    }
-
-    public Code code() {
-        return code;
+        super(code, message, cause);
     }
 
     public static TaskException notFound(String message) {
@@ -39,13 +37,13 @@ public final class TaskException extends Exception {
         return new TaskException(Code.UNIMPLEMENTED, message, null);
     }
 
-    /** Unclassified: the text reaches the user as containerd's shim sends it (UNKNOWN). */
+    /** Unclassified: the text reaches the user as containerd's shim sends it; the cause may still pick the code. */
     public static TaskException unknown(String message, Throwable cause) {
         return new TaskException(Code.UNKNOWN, message, cause);
     }
 
-    @Override
-    public String toString() {
-        return code + ": " + getMessage();
+    /** containerd's {@code runtimeError}: "OCI runtime create failed: &lt;runc's words&gt;" ({@code pkg/process/init.go}). */
+    public static TaskException runtimeError(String what, RuncException e) {
+        return unknown(what + ": " + e.getMessage(), e);
     }
 }

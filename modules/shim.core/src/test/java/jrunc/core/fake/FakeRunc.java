@@ -43,8 +43,12 @@ public final class FakeRunc implements FakeReaper.Script {
     public volatile boolean keepTerminalOpen;
     public volatile byte[] updateStdin;
 
+    /** Container processes that have exited: runc kill of such an init says "container not running". */
+    private final java.util.Set<Integer> exited = ConcurrentHashMap.newKeySet();
+
     public FakeRunc(FakeOperatingSystem os) {
         this.os = os;
+        os.reaper.subscribe(exit -> exited.add(exit.pid()));
     }
 
     public static String commandOf(List<String> argv) {
@@ -70,13 +74,12 @@ public final class FakeRunc implements FakeReaper.Script {
         String command = commandOf(argv);
         String failure = failures.get(command);
         if (failure != null) {
-            String line = "{\"level\":\"error\",\"msg\":\"" + failure.replace("\"", "\\\"") + "\",\"time\":\"2024-01-01T00:00:00Z\"}\n";
-            Files.writeString(Path.of(argAfter(argv, "--log")), line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            failWith(argv, failure);
             os.reaper.exit(pid, 1);
             return;
         }
         switch (command) {
-            case "create", "exec" -> {
+            case "create", "exec", "restore" -> {
                 if (command.equals("exec")) execSpecs.add(Files.readString(Path.of(argAfter(argv, "--process"))));
                 int processPid = os.reaper.allocatePid();
                 containerPids.add(processPid);
@@ -97,6 +100,12 @@ public final class FakeRunc implements FakeReaper.Script {
                 if (!containerPids.isEmpty()) onStart.accept(containerPids.getFirst());
                 os.reaper.exit(pid, 0);
             }
+            case "kill" -> {
+                boolean notRunning = !argv.contains("--all") && !containerPids.isEmpty()
+                        && exited.contains(containerPids.getFirst());
+                if (notRunning) failWith(argv, "container not running");
+                os.reaper.exit(pid, notRunning ? 1 : 0);
+            }
             case "ps" -> {
                 write(spawn, 1, psPids.toString().replace(" ", ""));
                 os.reaper.exit(pid, 0);
@@ -115,6 +124,12 @@ public final class FakeRunc implements FakeReaper.Script {
             }
             default -> os.reaper.exit(pid, 0);
         }
+    }
+
+    /** What runc does before it exits 1: its error goes to log.json. */
+    private static void failWith(List<String> argv, String message) throws IOException {
+        String line = "{\"level\":\"error\",\"msg\":\"" + message.replace("\"", "\\\"").replace("\n", "\\n") + "\",\"time\":\"2024-01-01T00:00:00Z\"}\n";
+        Files.writeString(Path.of(argAfter(argv, "--log")), line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
     private void write(Spawn spawn, int childFd, String text) throws IOException {

@@ -3,11 +3,10 @@ package jrunc.core.mount;
 import static jrunc.core.spi.OperatingSystem.MountFlags.*;
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import jrunc.core.fake.FakeOperatingSystem;
-import jrunc.core.task.TaskException;
-import jrunc.core.ttrpc.Code;
 import jrunc.proto.types.Mount;
 import org.junit.jupiter.api.Test;
 
@@ -41,7 +40,7 @@ class RootfsTest {
     @Test
     void aFailedMountUnmountsWhatWasMountedBefore() {
         os.failMountOfSource = "/second";
-        TaskException e = assertThrows(TaskException.class, () -> rootfs.mountAll(List.of(
+        IOException e = assertThrows(IOException.class, () -> rootfs.mountAll(List.of(
                 Mount.newBuilder().setType("bind").setSource("/first").addOptions("rbind").build(),
                 Mount.newBuilder().setType("bind").setSource("/second").addOptions("rbind").build())));
         assertTrue(e.getMessage().startsWith("failed to mount rootfs component"), e.getMessage());
@@ -49,10 +48,12 @@ class RootfsTest {
     }
 
     @Test
-    void loopMountsAreRefused() {
-        TaskException e = assertThrows(TaskException.class, () -> rootfs.mountAll(List.of(
-                Mount.newBuilder().setType("ext4").setSource("/img").addOptions("loop").build())));
-        assertEquals(Code.UNIMPLEMENTED, e.code());
+    void loopMountsAreRefusedBeforeAnythingIsMounted() {
+        List<Mount> mounts = List.of(Mount.newBuilder().setType("bind").setSource("/first").addOptions("rbind").build(),
+                Mount.newBuilder().setType("ext4").setSource("/img").addOptions("loop").build());
+        assertTrue(Rootfs.unsupported(mounts).startsWith("mount option loop is not supported by jrunc"));
+        assertThrows(IOException.class, () -> rootfs.mountAll(mounts));
+        assertEquals(List.of(), os.mounts, "nothing was mounted");
     }
 
     @Test

@@ -96,7 +96,6 @@ class RuncTest {
         script.failures.put("start", "cannot start a container that has stopped");
         RuncException e = assertThrows(RuncException.class, () -> runc(dir).start("c1"));
         assertEquals("cannot start a container that has stopped", e.getMessage());
-        assertEquals("OCI runtime start failed: cannot start a container that has stopped", e.runtimeError("OCI runtime start failed").getMessage());
     }
 
     @Test
@@ -157,5 +156,64 @@ class RuncTest {
         runc(dir).ps("c1");
         runc(dir).update("c1", "{}".getBytes());
         assertEquals(0, os.openFds());
+    }
+
+    @Test
+    void aCommandThatHangsIsKilledAtItsLimitAndTheErrorSaysSo() {
+        os.reaper.script((spawn, pid) -> {}); // runc never exits by itself
+        Runc bounded = runc(dir).withLimit(java.time.Duration.ofMillis(200));
+        RuncException e = assertThrows(RuncException.class, () -> bounded.start("c1"));
+        assertEquals("runc start c1 did not finish within 0.2 s: killed it", e.getMessage());
+        assertEquals(jrunc.core.spi.Signals.SIGKILL, os.signals.getLast().signal());
+    }
+
+    @Test
+    void aCallersDeadlineKillsRuncBeforeItSoTheCallerHearsWhy() {
+        os.reaper.script((spawn, pid) -> {});
+        long deadline = System.nanoTime() + java.time.Duration.ofMillis(800).toNanos();
+        RuncException e = assertThrows(RuncException.class, () -> runc(dir).within(deadline).kill("c1", 9, false));
+        assertTrue(e.getMessage().startsWith("runc kill c1 did not finish within 0.6 s (the caller's deadline): killed it"),
+                e.getMessage());
+        assertTrue(System.nanoTime() < deadline, "the error came before the caller's deadline");
+    }
+
+    @Test
+    void createWithoutContainerStdioQuotesWhatRuncPrinted() {
+        os.reaper.script((spawn, pid) -> {
+            java.nio.channels.WritableByteChannel err = (java.nio.channels.WritableByteChannel) os.channel(spawn.fds().get(2));
+            err.write(java.nio.ByteBuffer.wrap("fake-runc: cannot frobnicate\n".getBytes()));
+            os.reaper.exit(pid, 1);
+        });
+        RuncException e = assertThrows(RuncException.class, () -> runc(dir).create("c1", dir, false, false,
+                java.util.Map.of(), Optional.empty()));
+        assertEquals("exit status 1: fake-runc: cannot frobnicate", e.getMessage());
+    }
+
+    @Test
+    void theLoggedErrorAndWhatRuncPrintedBothReachTheMessageWhenTheyDiffer() {
+        os.reaper.script((spawn, pid) -> {
+            Files.writeString(dir.resolve("log.json"), "{\"level\":\"error\",\"msg\":\"container_linux.go:380: starting container process caused: exec: \\\"nope\\\": executable file not found\"}\n");
+            java.nio.channels.WritableByteChannel err = (java.nio.channels.WritableByteChannel) os.channel(spawn.fds().get(2));
+            err.write(java.nio.ByteBuffer.wrap("a hook said: disk quota exceeded\n".getBytes()));
+            os.reaper.exit(pid, 1);
+        });
+        RuncException e = assertThrows(RuncException.class, () -> runc(dir).start("c1"));
+        assertEquals("container_linux.go:380: starting container process caused: exec: \"nope\": executable file not found"
+                + ": a hook said: disk quota exceeded", e.getMessage());
+    }
+
+    @Test
+    void checkpointAndRestoreArgvAreGoRuncs() {
+        Runc r = runc(Path.of("/b"));
+        CriuOptions all = new CriuOptions("/img", "/work", "", true, true, true, true, List.of("network", "ipc"));
+        assertEquals(global("checkpoint", "--image-path", "/img", "--work-path", "/work", "--tcp-established",
+                "--ext-unix-sk", "--shell-job", "--file-locks", "--empty-ns", "network", "--empty-ns", "ipc",
+                "--leave-running", "c1"), r.checkpointCommand("c1", all, true));
+        assertEquals(global("checkpoint", "--image-path", "/img", "--work-path", "/work", "c1"),
+                r.checkpointCommand("c1", new CriuOptions("/img", "/work", "", false, false, false, false, List.of()), false));
+        assertEquals(global("restore", "--image-path", "/img", "--work-path", "/cw", "--parent-path", "/parent",
+                "--detach", "--pid-file", "/b/init.pid", "--console-socket", "/s/pty.sock", "--no-pivot", "-no-subreaper",
+                "--bundle", "/b", "c1"), r.restoreCommand("c1", Path.of("/b"), CriuOptions.restoreFrom("/img", "/cw", "/parent"),
+                true, Optional.of(Path.of("/s/pty.sock"))));
     }
 }
