@@ -14,6 +14,7 @@ import jdk.net.UnixDomainPrincipal;
 import jrunc.core.manager.BundleFiles;
 import jrunc.core.manager.ShimFlags;
 import jrunc.core.manager.SocketAddress;
+import jrunc.core.manager.StartPlan;
 import jrunc.core.spi.OperatingSystem;
 import jrunc.core.events.EventPublisher;
 import jrunc.core.events.RemoteEventPublisher;
@@ -32,7 +33,6 @@ final class ServeCommand {
     /** The runc shim waits up to 5 s for its publisher to drain at exit. */
     private static final Duration PUBLISHER_DRAIN = Duration.ofSeconds(5);
     private static final System.Logger LOG = System.getLogger("jrunc.shim");
-    private static final int LISTENER_FD = 3;
 
     private final ShimFlags flags;
     private final CountDownLatch shutdown = new CountDownLatch(1);
@@ -55,7 +55,7 @@ final class ServeCommand {
         try {
             os.becomeChildSubreaper();
             socket = socketPath(bundle);
-            ServerSocketChannel listener = flags.socket().isEmpty() ? os.inheritedListener(LISTENER_FD) : bind(socket);
+            ServerSocketChannel listener = flags.socket().isEmpty() ? os.inheritedListener(StartPlan.LISTENER_FD) : bind(socket);
             publisher = eventPublisher();
             EventPublisher events = publisher;
             String namespace = flags.namespace();
