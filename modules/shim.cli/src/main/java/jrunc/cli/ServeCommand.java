@@ -79,6 +79,8 @@ final class ServeCommand {
                 Thread.currentThread().interrupt();
             }
         }, "shim-sigterm"));
+        TtrpcServer serving = server;
+        ThreadDump.onSigusr1(serving::threads);
         LOG.log(Level.INFO, "jrunc shim serving on {0} (pid {1})", socket, String.valueOf(os.pid()));
         try {
             shutdown.await();
