@@ -43,14 +43,7 @@ class OomWatchKernelTest {
             assertEquals(137, hog.exit().get(60, TimeUnit.SECONDS).status(), "the kernel OOM-killed it");
             assertTrue(ooms.tryAcquire(30, TimeUnit.SECONDS), "no OOM reported for " + cgroup);
         } finally {
-            assertTrue(Children.eventually(() -> {
-                try {
-                    Files.deleteIfExists(cgroup);
-                    return true;
-                } catch (java.io.IOException busy) {
-                    return false;
-                }
-            }), "could not remove " + cgroup);
+            removeWhenEmpty(cgroup);
         }
     }
 
@@ -70,14 +63,7 @@ class OomWatchKernelTest {
                     + "/cgroup.events (populated 0 → 1) was not seen");
         } finally {
             if (sleeper != null) Children.kill(sleeper);
-            assertTrue(Children.eventually(() -> {
-                try {
-                    Files.deleteIfExists(cgroup);
-                    return true;
-                } catch (java.io.IOException busy) {
-                    return false;
-                }
-            }), "could not remove " + cgroup);
+            removeWhenEmpty(cgroup);
         }
     }
 
@@ -97,5 +83,17 @@ class OomWatchKernelTest {
             assertTrue(seen.tryAcquire(30, TimeUnit.SECONDS), "oom_kill 1 → 2 was not reported");
             assertEquals(2, ooms.get(), "a change of another key is no OOM");
         }
+    }
+
+    /** rmdir of a test cgroup, once the kernel has let its last process go. */
+    private static void removeWhenEmpty(Path cgroup) throws InterruptedException {
+        assertTrue(Children.eventually(() -> {
+            try {
+                Files.deleteIfExists(cgroup);
+                return true;
+            } catch (java.io.IOException busy) {
+                return false;
+            }
+        }), "could not remove " + cgroup);
     }
 }

@@ -7,8 +7,9 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import jrunc.core.spi.BlockingReads;
@@ -31,6 +32,16 @@ final class RuncCall {
     private static final System.Logger LOG = System.getLogger(RuncCall.class.getName());
     /** Enough of runc's output for any message it prints; a runaway writer is cut here. */
     private static final int MAX_QUOTED = 4096;
+
+    /** One daemon thread for the deadlines of every runc command of the process; a timer is dropped when its command ends. */
+    private static final class Deadlines {
+        static final ScheduledThreadPoolExecutor TIMERS = new ScheduledThreadPoolExecutor(1,
+                Thread.ofPlatform().name("jrunc-runc-deadlines").daemon(true).stackSize(256 * 1024).factory());
+
+        static {
+            TIMERS.setRemoveOnCancelPolicy(true);
+        }
+    }
 
     private final OperatingSystem os;
     private final List<String> argv;
@@ -76,7 +87,7 @@ final class RuncCall {
             if (in != null) os.close(in[0]);
         }
         AtomicBoolean killed = new AtomicBoolean();
-        arm(child, deadline, killed);
+        ScheduledFuture<?> timer = arm(child, deadline, killed);
         if (in != null) feed(in[1], stdin);
         byte[] output = new byte[0];
         if (out != null) {
@@ -87,6 +98,7 @@ final class RuncCall {
             }
         }
         Exit exit = await(child);
+        timer.cancel(false);
         if (killed.get()) {
             throw failure(logStart, output, name + " did not finish within " + deadline.describe() + ": killed it");
         }
@@ -121,9 +133,9 @@ final class RuncCall {
      * Kills the command if it is still running when the deadline passes; its pipe then reaches EOF and its exit
      * (128 + SIGKILL) comes through the reaper as usual, so the reads and waits above end by themselves.
      */
-    private void arm(Reaper.Child child, RuncDeadline deadline, AtomicBoolean killed) {
+    private ScheduledFuture<?> arm(Reaper.Child child, RuncDeadline deadline, AtomicBoolean killed) {
         Duration left = deadline.remaining();
-        CompletableFuture.delayedExecutor(Math.max(0, left.toNanos()), TimeUnit.NANOSECONDS).execute(() -> {
+        return Deadlines.TIMERS.schedule(() -> {
             if (child.exit().isDone()) return;
             killed.set(true);
             try {
@@ -133,7 +145,7 @@ final class RuncCall {
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.DEBUG, name + " exited while being killed: " + e.getMessage());
             }
-        });
+        }, Math.max(0, left.toNanos()), TimeUnit.NANOSECONDS);
     }
 
     /** runc reads stdin before it does anything else; if it died first the write fails with EPIPE, which is fine. */

@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import jrunc.core.events.BareAny;
 import jrunc.core.events.Topics;
@@ -50,13 +49,7 @@ public final class TaskService implements AutoCloseable {
     private final Runnable shutdown;
     private final ExitRouter exits;
     private final ContainerFactory factory;
-    private final Map<String, Container> containers = new ConcurrentHashMap<>();
-    /**
-     * Creates in flight, by id. A lookup of such an id waits for the Create to end, as containerd's shim holds its
-     * service lock across Create: a State or Connect from a containerd that restarted meanwhile then finds the task
-     * instead of "not created". Guarded by itself, with {@link #containers} checked under it too.
-     */
-    private final Map<String, CompletableFuture<Void>> creating = new HashMap<>();
+    private final ContainerTable containers = new ContainerTable();
 
     /**
      * @param namespace the shim's {@code -namespace}, used when a call carries no namespace metadata
@@ -85,15 +78,10 @@ public final class TaskService implements AutoCloseable {
 
     public CreateTaskResponse create(CallContext ctx, CreateTaskRequest r) throws TaskException {
         String ns = ctx.namespace().isEmpty() ? defaultNamespace : ctx.namespace();
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        synchronized (creating) {
-            if (containers.containsKey(r.getId()) || creating.putIfAbsent(r.getId(), done) != null) {
-                throw TaskException.alreadyExists("container " + r.getId() + ": already exists");
-            }
-        }
+        CompletableFuture<Void> done = containers.reserve(r.getId());
         try {
             Container c = factory.create(ns, r, ctx.deadlineNanos(), created -> {
-                containers.put(created.id(), created);
+                containers.add(created);
                 events.publish(Topics.TASK_CREATE, TaskCreate.newBuilder()
                         .setContainerId(r.getId()).setBundle(r.getBundle()).addAllRootfs(r.getRootfsList())
                         .setIo(TaskIO.newBuilder().setStdin(r.getStdin()).setStdout(r.getStdout())
@@ -102,10 +90,7 @@ public final class TaskService implements AutoCloseable {
             });
             return CreateTaskResponse.newBuilder().setPid(pidOf(c, c.init())).build();
         } finally {
-            synchronized (creating) {
-                creating.remove(r.getId());
-            }
-            done.complete(null);
+            containers.release(r.getId(), done);
         }
     }
 
@@ -141,7 +126,7 @@ public final class TaskService implements AutoCloseable {
                         exec.io().close();
                     }
                     closeQuietly(c.takeOomWatch(), c.id());
-                    containers.remove(c.id());
+                    containers.remove(c);
                     events.publish(Topics.TASK_DELETE, TaskDelete.newBuilder().setContainerId(c.id()).setPid(init.pid())
                             .setExitStatus(deleted.exitStatus()).setExitedAt(Timestamps.of(deleted.exitedAt())).build());
                 }
@@ -283,18 +268,14 @@ public final class TaskService implements AutoCloseable {
     /** Never an error: containerd asks this after its own restart, for ids this shim may never have seen. */
     public ConnectResponse connect(CallContext ctx, ConnectRequest r) {
         ConnectResponse.Builder response = ConnectResponse.newBuilder().setShimPid(os.pid());
-        Container c = lookup(r.getId());
+        Container c = containers.lookup(r.getId());
         if (c != null) response.setTaskPid(pidOf(c, c.init()));
         return response.build();
     }
 
     /** A no-op while any container is left: a grouped shim serves the others still. */
     public Empty shutdown(CallContext ctx, ShutdownRequest r) {
-        boolean idle;
-        synchronized (creating) {
-            idle = containers.isEmpty() && creating.isEmpty();
-        }
-        if (idle) shutdown.run();
+        if (containers.isIdle()) shutdown.run();
         return Empty.getDefaultInstance();
     }
 
@@ -322,15 +303,10 @@ public final class TaskService implements AutoCloseable {
         }
     }
 
-    /** True while any container is registered. */
-    public boolean hasContainers() {
-        return !containers.isEmpty();
-    }
-
     @Override
     public void close() {
         exits.close();
-        for (Container c : containers.values()) {
+        for (Container c : containers.all()) {
             c.lock();
             try {
                 closeQuietly(c.takeOomWatch(), c.id());
@@ -377,7 +353,7 @@ public final class TaskService implements AutoCloseable {
         }
         c.lock();
         try {
-            if (containers.get(c.id()) != c) {
+            if (!containers.holds(c)) {
                 closeQuietly(watch, c.id()); // deleted meanwhile
                 return;
             }
@@ -400,22 +376,9 @@ public final class TaskService implements AutoCloseable {
     // --- lookups --------------------------------------------------------------------------------------------
 
     private Container container(String id) throws TaskException {
-        Container c = lookup(id);
+        Container c = containers.lookup(id);
         if (c == null) throw TaskException.notFound("container not created");
         return c;
-    }
-
-    /** The container, once any Create of that id still in flight has ended; null when there is none. */
-    private Container lookup(String id) {
-        CompletableFuture<Void> inFlight;
-        synchronized (creating) {
-            Container c = containers.get(id);
-            if (c != null) return c;
-            inFlight = creating.get(id);
-        }
-        if (inFlight == null) return null;
-        inFlight.join();
-        return containers.get(id);
     }
 
     private static int pidOf(Container c, Process p) {
