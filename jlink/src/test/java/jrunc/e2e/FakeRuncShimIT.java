@@ -91,6 +91,10 @@ class FakeRuncShimIT {
         }
     }
 
+    /**
+     * With a terminal runc's stdio is its own (the process gets the pty), so the shim reads it, as go-runc does;
+     * without one runc's stdio is the container's, and a pipe of the shim's would stay open as long as the container.
+     */
     @Test
     void whatAFailingRuncPrintsReachesTheError() throws Exception {
         Path runc = fakeRunc("""
@@ -99,7 +103,7 @@ class FakeRuncShimIT {
                 """);
         try (ShimDaemon shim = ShimDaemon.start(dir, "c1", CONFIG)) {
             TtrpcException e = assertThrows(TtrpcException.class,
-                    () -> shim.call("Create", create(shim, runc), Duration.ofSeconds(30)));
+                    () -> shim.call("Create", create(shim, runc).toBuilder().setTerminal(true).build(), Duration.ofSeconds(30)));
             assertEquals("OCI runtime create failed: exit status 1: fake-runc: cannot frobnicate the widget of c1",
                     e.getMessage());
         }

@@ -159,42 +159,43 @@ public final class Runc {
      */
     public void create(String id, Path bundle, boolean noPivot, boolean noNewKeyring, Map<Integer, Integer> stdio,
                        Optional<Path> consoleSocket) throws RuncException {
-        run("create " + id, createCommand(id, bundle, noPivot, noNewKeyring, consoleSocket), stdio, null, limit);
+        run("create " + id, createCommand(id, bundle, noPivot, noNewKeyring, consoleSocket), ownStdio(stdio, consoleSocket),
+                null, limit);
     }
 
     public void start(String id) throws RuncException {
-        run("start " + id, command("start", id), Map.of(), null, limit);
+        run("start " + id, command("start", id), null, null, limit);
     }
 
     public void kill(String id, int signal, boolean all) throws RuncException {
-        run("kill " + id, killCommand(id, signal, all), Map.of(), null, limit);
+        run("kill " + id, killCommand(id, signal, all), null, null, limit);
     }
 
     /** {@code runc delete}; "does not exist" is success: the container is gone either way (go-runc callers agree). */
     public void delete(String id, boolean force) throws RuncException {
         try {
-            run("delete " + id, deleteCommand(id, force), Map.of(), null, limit);
+            run("delete " + id, deleteCommand(id, force), null, null, limit);
         } catch (RuncException e) {
             if (!e.getMessage().contains("does not exist")) throw e;
         }
     }
 
     public void pause(String id) throws RuncException {
-        run("pause " + id, command("pause", id), Map.of(), null, limit);
+        run("pause " + id, command("pause", id), null, null, limit);
     }
 
     public void resume(String id) throws RuncException {
-        run("resume " + id, command("resume", id), Map.of(), null, limit);
+        run("resume " + id, command("resume", id), null, null, limit);
     }
 
     /** {@code runc update --resources -}: the LinuxResources JSON goes in on stdin. */
     public void update(String id, byte[] resourcesJson) throws RuncException {
-        run("update " + id, command("update", "--resources", "-", id), Map.of(), resourcesJson, limit);
+        run("update " + id, command("update", "--resources", "-", id), null, resourcesJson, limit);
     }
 
     /** {@code runc ps --format json}: the pids in the container's cgroup, whatever its state. */
     public List<Integer> ps(String id) throws RuncException {
-        byte[] out = run("ps " + id, command("ps", "--format", "json", id), Map.of(), null, limit);
+        byte[] out = run("ps " + id, command("ps", "--format", "json", id), null, null, limit);
         try {
             return PidList.parse(out);
         } catch (IOException e) {
@@ -204,13 +205,14 @@ public final class Runc {
 
     /** {@code runc checkpoint}: criu dumps the container into {@link CriuOptions#imagePath()}. */
     public void checkpoint(String id, CriuOptions options, boolean leaveRunning) throws RuncException {
-        run("checkpoint " + id, checkpointCommand(id, options, leaveRunning), Map.of(), null, criuLimit);
+        run("checkpoint " + id, checkpointCommand(id, options, leaveRunning), null, null, criuLimit);
     }
 
     /** {@code runc restore --detach}: the container comes back from an image, running; its pid goes to init.pid. */
     public void restore(String id, Path bundle, CriuOptions options, boolean noPivot, Map<Integer, Integer> stdio,
                         Optional<Path> consoleSocket) throws RuncException {
-        run("restore " + id, restoreCommand(id, bundle, options, noPivot, consoleSocket), stdio, null, criuLimit);
+        run("restore " + id, restoreCommand(id, bundle, options, noPivot, consoleSocket), ownStdio(stdio, consoleSocket),
+                null, criuLimit);
     }
 
     /**
@@ -227,7 +229,8 @@ public final class Runc {
         }
         try {
             Files.write(processFile, processJson);
-            run("exec " + id, execCommand(id, processFile, pidFile, consoleSocket), stdio, null, limit);
+            run("exec " + id, execCommand(id, processFile, pidFile, consoleSocket), ownStdio(stdio, consoleSocket), null,
+                    limit);
         } catch (IOException e) {
             throw new RuncException("failed to write the exec process spec " + processFile + ": " + e.getMessage(), e);
         } finally {
@@ -239,6 +242,16 @@ public final class Runc {
         }
     }
 
+    /**
+     * The stdio of a command that makes a container process: with a terminal, runc's output is its own and is
+     * quoted on failure (go-runc runs it with no IO then); without one, runc's stdio is the process's, /dev/null
+     * for a stream it has none for.
+     */
+    private static Map<Integer, Integer> ownStdio(Map<Integer, Integer> stdio, Optional<Path> consoleSocket) {
+        return consoleSocket.isPresent() ? null : stdio;
+    }
+
+    /** @param stdio the container's fds for runc's 0–2, or null for runc's output to be read and quoted */
     private byte[] run(String what, List<String> argv, Map<Integer, Integer> stdio, byte[] stdin, Duration commandLimit)
             throws RuncException {
         String name = DEFAULT_BINARY.equals(binary) ? "runc " + what : binary + " " + what;

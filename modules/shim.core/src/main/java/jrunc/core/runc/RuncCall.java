@@ -23,23 +23,29 @@ import jrunc.core.spi.Spawn;
  * One runc command, run to its end through the shim's reaper (never the JDK's process API: its reaper would take
  * the exit status from ours), and killed if it outlives its deadline.
  *
- * <p>Its stdout and stderr are what go-runc v1.0.0 makes of them: the container's own stdio when runc hands that to
- * the container ({@code create} and {@code exec} with pipes), otherwise one pipe read to EOF, so that a failure can
- * quote what runc printed. A failure carries runc's own words: the last error-level entry this call wrote to
- * {@code log.json}, and what runc printed when that adds something.
+ * <p>Its stdout and stderr are what go-runc v1.0.0 makes of them: the container's own stdio for a command that hands
+ * its stdio to the container ({@code create}, {@code exec}, {@code restore} without a terminal: the container's
+ * pipes, or /dev/null), otherwise one pipe read to EOF, so that a failure can quote what runc printed. Never both:
+ * a container that inherited the pipe would hold it open for its whole life. A failure carries runc's own words:
+ * the last error-level entry this call wrote to {@code log.json}, and what runc printed when that adds something.
  */
 final class RuncCall {
     private static final System.Logger LOG = System.getLogger(RuncCall.class.getName());
     /** Enough of runc's output for any message it prints; a runaway writer is cut here. */
     private static final int MAX_QUOTED = 4096;
 
-    /** One daemon thread for the deadlines of every runc command of the process; a timer is dropped when its command ends. */
+    /**
+     * One daemon thread for the deadlines of every runc command of the process. A timer is dropped when its command
+     * ends, and the thread itself ends once no command has run for a while: an idle shim does not keep it.
+     */
     private static final class Deadlines {
         static final ScheduledThreadPoolExecutor TIMERS = new ScheduledThreadPoolExecutor(1,
                 Thread.ofPlatform().name("jrunc-runc-deadlines").daemon(true).stackSize(256 * 1024).factory());
 
         static {
             TIMERS.setRemoveOnCancelPolicy(true);
+            TIMERS.setKeepAliveTime(10, TimeUnit.SECONDS);
+            TIMERS.allowCoreThreadTimeOut(true);
         }
     }
 
@@ -59,14 +65,15 @@ final class RuncCall {
     /**
      * Runs the command and returns what it printed ("" when its output went to the container).
      *
-     * @param containerStdio runc's fds 0–2 that belong to the container (child fd → our fd); empty for none
+     * @param containerStdio runc's fds 0–2 that belong to the container (child fd → our fd; a missing one is
+     *                       /dev/null), or null when runc's stdio is its own and is read here
      * @param stdin          bytes for runc's stdin, or null
      * @param deadline       when to give up on it
      */
     byte[] run(Map<Integer, Integer> containerStdio, byte[] stdin, RuncDeadline deadline) throws RuncException {
         long logStart = log.size();
-        boolean capture = !containerStdio.containsKey(1) && !containerStdio.containsKey(2);
-        Map<Integer, Integer> fds = new HashMap<>(containerStdio);
+        boolean capture = containerStdio == null;
+        Map<Integer, Integer> fds = new HashMap<>(capture ? Map.of() : containerStdio);
         int[] out = capture ? pipe() : null;
         int[] in = stdin == null ? null : pipe();
         if (out != null) {

@@ -178,15 +178,27 @@ class RuncTest {
     }
 
     @Test
-    void createWithoutContainerStdioQuotesWhatRuncPrinted() {
+    void aCreateWithATerminalQuotesWhatRuncPrinted() {
         os.reaper.script((spawn, pid) -> {
             java.nio.channels.WritableByteChannel err = (java.nio.channels.WritableByteChannel) os.channel(spawn.fds().get(2));
             err.write(java.nio.ByteBuffer.wrap("fake-runc: cannot frobnicate\n".getBytes()));
             os.reaper.exit(pid, 1);
         });
         RuncException e = assertThrows(RuncException.class, () -> runc(dir).create("c1", dir, false, false,
-                java.util.Map.of(), Optional.empty()));
+                java.util.Map.of(), Optional.of(dir.resolve("pty.sock"))));
         assertEquals("exit status 1: fake-runc: cannot frobnicate", e.getMessage());
+    }
+
+    @Test
+    void aCreateWithoutATerminalGivesRuncTheContainersStdioAndNeverAPipeOfOurs() throws Exception {
+        // the container inherits runc's stdio: a pipe read here would stay open for the container's whole life
+        runc(dir).create("c1", dir, false, false, java.util.Map.of(), Optional.empty());
+        assertEquals(java.util.Map.of(), os.reaper.started.getLast().fds(), "no stdio: /dev/null for runc and the container");
+        int[] out = os.pipe();
+        runc(dir).create("c2", dir, false, false, java.util.Map.of(1, out[1], 2, out[1]), Optional.empty());
+        assertEquals(java.util.Map.of(1, out[1], 2, out[1]), os.reaper.started.getLast().fds());
+        os.close(out[0]);
+        os.close(out[1]);
     }
 
     @Test
