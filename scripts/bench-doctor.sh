@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# How long `shim-doctor scan` takes on a node with many bundles (issue 4 asks for 1,000). A benchmark, not a test:
+# How long `shim-doctor scan` takes on a node with many bundles (the goal: under 1 s for 1,000). A benchmark, not a test:
 # it prints figures and asserts nothing.
 #
 # It lays out a fake node in a temp dir: N bundles under <state>/io.containerd.runtime.v2.task/bench/, half of them

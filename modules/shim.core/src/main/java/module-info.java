@@ -13,23 +13,23 @@ module shim.core {
 
     // the seam to the kernel, implemented by shim.linux
     exports jrunc.core.spi to shim.linux, shim.cli, shim.doctor;
-    // start and delete (shim.cli), the Stop path (shim-doctor's clean), mountinfo and socket names (shim.linux)
+    // start and delete (shim.cli), the Stop path and bundle reading (shim-doctor), mountinfo (shim.linux)
     exports jrunc.core.manager to shim.cli, shim.doctor, shim.linux;
-    // the daemon: the Task service on a ttrpc server, events back to containerd
+    // the daemon: the Task service on a ttrpc server, events back to containerd; shim-doctor asks live shims too
     exports jrunc.core.task to shim.cli;
-    exports jrunc.core.ttrpc to shim.cli;
+    exports jrunc.core.ttrpc to shim.cli, shim.doctor;
     exports jrunc.core.events to shim.cli;
-    // what shim-doctor finds; shim.linux reads the node into its snapshot
-    exports jrunc.core.doctor to shim.doctor, shim.linux;
+    // what shim-doctor finds
+    exports jrunc.core.doctor to shim.doctor;
     // jrunc.core.runc, jrunc.core.stdio and jrunc.core.mount serve the Task service and the Stop path only.
 
     // generated messages: protobuf-java reads them reflectively (field accessors, toString, equals)
     exports jrunc.proto.rpc to com.google.protobuf;
     exports jrunc.proto.ttrpc to com.google.protobuf;
-    exports jrunc.proto.types to com.google.protobuf, shim.cli;
-    exports jrunc.proto.task to com.google.protobuf, shim.cli;
+    exports jrunc.proto.types to com.google.protobuf;
+    exports jrunc.proto.task to com.google.protobuf, shim.cli, shim.doctor;
     exports jrunc.proto.events to com.google.protobuf;
-    exports jrunc.proto.runc to com.google.protobuf, shim.cli;
+    exports jrunc.proto.runc to com.google.protobuf;
     exports jrunc.proto.eventsapi to com.google.protobuf;
     exports jrunc.proto.cgroups.v1 to com.google.protobuf, shim.linux;
     exports jrunc.proto.cgroups.v2 to com.google.protobuf, shim.linux;

@@ -1,8 +1,10 @@
-/** shim-doctor: finds a crash's leftovers on a node and cleans them with the shim's Stop path. */
+/**
+ * shim-doctor: finds a crash's leftovers on a node and cleans them with the shim's Stop path. It reads the node
+ * itself (no native calls of its own) and reaches the kernel only through {@code jrunc.core.spi.OperatingSystem},
+ * whose provider ({@code shim.linux}) is found by ServiceLoader.
+ */
 module shim.doctor {
     requires shim.core;
-    // jrunc.linux.node (NodeScanner, Cleaner) is exported to this module only.
-    requires shim.linux;
     requires com.fasterxml.jackson.databind;
     requires info.picocli;
     requires org.jline.reader;

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * shim-doctor against the crash it exists for (issue 4's "done when"): containerd SIGKILLed, then the shim daemons
+ * shim-doctor against the crash it exists for: containerd SIGKILLed, then the shim daemons
  * of some tasks SIGKILLed, on our shim and on Go's {@code containerd-shim-runc-v2} side by side in one namespace,
  * grouped tasks among them. The doctor binary of the image is run exactly as a runbook would run it.
  *

@@ -6,8 +6,8 @@ import java.util.concurrent.Callable;
 import jrunc.core.doctor.CleanPlan;
 import jrunc.core.doctor.Diagnosis;
 import jrunc.core.doctor.Scope;
-import jrunc.linux.node.Cleaner;
-import jrunc.linux.node.NodeScanner;
+import jrunc.doctor.node.Cleaner;
+import jrunc.doctor.node.NodeScanner;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -46,52 +46,60 @@ final class CleanCommand implements Callable<Integer> {
         boolean dryRun = mode != null && mode.dryRun;
         boolean yes = mode != null && mode.yes;
         if (!dryRun && !yes && !env.terminal()) {
-            env.err().println("shim-doctor clean: refusing to change the node without --yes (not a terminal); "
-                              + "use --dry-run to print the plan");
-            return Exit.ERROR;
+            throw new DoctorMain.RefusedException("clean: refusing to change the node without --yes (not a terminal); "
+                                                  + "use --dry-run to print the plan");
         }
         Scope scope = new Scope(doctor.namespace, Set.copyOf(ids));
-        NodeScanner scanner = new NodeScanner(doctor.scanOptions());
+        NodeScanner scanner = new NodeScanner(doctor.scanOptions(), env.os());
+        if (yes) {
+            // The lock first, then the scan: the plan carried out is judged on a node no other clean is changing.
+            try (CleanLock lock = CleanLock.acquire(doctor.lock)) {
+                Diagnosis before = Diagnosis.examine(scanner.scan(), scope);
+                return execute(env, scanner, scope, before, CleanPlan.of(before, doctor.runcRoot));
+            }
+        }
         Diagnosis before = Diagnosis.examine(scanner.scan(), scope);
         ScanCommand.remember(env, before);
         CleanPlan plan = CleanPlan.of(before, doctor.runcRoot);
-
-        if (dryRun || (!yes && !confirmed(env, before, plan))) {
-            int exit = before.clean() ? Exit.CLEAN : Exit.LEFTOVERS;
-            if (json) {
-                Reports.printJson(env.out(), Reports.document("clean", doctor, before.findings(), Reports.planned(plan),
-                        null, exit, -1).put("dryRun", true));
-            } else {
-                Reports.printFindings(env.out(), before.findings());
-                if (!plan.isEmpty()) {
-                    env.out().println();
-                    env.out().println(dryRun ? "dry run: clean --yes would carry out:" : "nothing done; the plan was:");
-                    Reports.printPlan(env.out(), plan);
-                }
+        if (!dryRun && confirmed(env, before, plan)) {
+            try (CleanLock lock = CleanLock.acquire(doctor.lock)) {
+                return execute(env, scanner, scope, before, plan);
             }
-            return exit;
         }
-
-        try (CleanLock lock = CleanLock.acquire(doctor.lock)) {
-            List<Cleaner.Outcome> outcomes = new Cleaner(env.stop(), env.os(), scanner.options()).execute(plan);
-            Diagnosis after = Diagnosis.examine(scanner.scan(), scope);
-            ScanCommand.remember(env, after);
-            int exit = after.clean() ? Exit.CLEAN : Exit.LEFTOVERS;
-            if (json) {
-                Reports.printJson(env.out(), Reports.document("clean", doctor, before.findings(),
-                        Reports.outcomes(outcomes), after.findings(), exit, -1).put("dryRun", false));
-            } else {
-                Reports.printOutcomes(env.out(), outcomes);
+        int exit = before.clean() ? Exit.CLEAN : Exit.LEFTOVERS;
+        if (json) {
+            Reports.printJson(env.out(), Reports.document("clean", doctor, before.findings(), Reports.planned(plan),
+                    null, exit, -1).put("dryRun", true));
+        } else {
+            Reports.printFindings(env.out(), before.findings());
+            if (!plan.isEmpty()) {
                 env.out().println();
-                if (after.clean()) {
-                    env.out().println("node clean");
-                } else {
-                    env.out().println("still left:");
-                    Reports.printFindings(env.out(), after.findings());
-                }
+                env.out().println(dryRun ? "dry run: clean --yes would carry out:" : "nothing done; the plan was:");
+                Reports.printPlan(env.out(), plan);
             }
-            return exit;
         }
+        return exit;
+    }
+
+    private int execute(Env env, NodeScanner scanner, Scope scope, Diagnosis before, CleanPlan plan) throws java.io.IOException {
+        List<Cleaner.Outcome> outcomes = new Cleaner(env.stop(), env.os(), scanner.options()).execute(plan);
+        Diagnosis after = Diagnosis.examine(scanner.scan(), scope);
+        ScanCommand.remember(env, after);
+        int exit = after.clean() ? Exit.CLEAN : Exit.LEFTOVERS;
+        if (json) {
+            Reports.printJson(env.out(), Reports.document("clean", doctor, before.findings(),
+                    Reports.outcomes(outcomes), after.findings(), exit, -1).put("dryRun", false));
+        } else {
+            Reports.printOutcomes(env.out(), outcomes);
+            env.out().println();
+            if (after.clean()) {
+                env.out().println("node clean");
+            } else {
+                env.out().println("still left:");
+                Reports.printFindings(env.out(), after.findings());
+            }
+        }
+        return exit;
     }
 
     private static boolean confirmed(Env env, Diagnosis d, CleanPlan plan) {

@@ -14,8 +14,8 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import jrunc.core.doctor.Diagnosis;
 import jrunc.core.doctor.Scope;
-import jrunc.linux.node.Evidence;
-import jrunc.linux.node.NodeScanner;
+import jrunc.doctor.node.Evidence;
+import jrunc.doctor.node.NodeScanner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -46,9 +46,9 @@ final class CollectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         NodeScanner.Options options = doctor.scanOptions();
-        Diagnosis d = Diagnosis.examine(new NodeScanner(options).scan(), new Scope(doctor.namespace, Set.copyOf(ids)));
+        Diagnosis d = Diagnosis.examine(new NodeScanner(options, doctor.env.os()).scan(), new Scope(doctor.namespace, Set.copyOf(ids)));
         ScanCommand.remember(doctor.env, d);
-        List<Evidence.Entry> entries = new Evidence(options).collect(d);
+        List<Evidence.Entry> entries = new Evidence(options, doctor.env.os()).collect(d);
         int exit = d.clean() ? Exit.CLEAN : Exit.LEFTOVERS;
         Instant now = Instant.now();
 

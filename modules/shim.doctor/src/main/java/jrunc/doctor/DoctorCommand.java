@@ -1,10 +1,11 @@
 package jrunc.doctor;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import jrunc.linux.node.NodeScanner;
+import jrunc.core.doctor.Roots;
+import jrunc.core.manager.SocketProbe;
+import jrunc.doctor.node.NodeScanner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Option;
@@ -43,9 +44,10 @@ final class DoctorCommand implements java.util.concurrent.Callable<Integer> {
     String namespace;
 
     @Option(names = "--containerd-address", scope = ScopeType.INHERIT, paramLabel = "SOCK",
-            defaultValue = NodeScanner.Options.DEFAULT_CONTAINERD_ADDRESS,
-            description = "containerd's -address, to map sockets to bundles by hash (default: ${DEFAULT-VALUE})")
-    List<String> containerdAddresses;
+            description = "containerd's -address: sockets are mapped to bundles by its hash (default "
+                          + NodeScanner.Options.DEFAULT_CONTAINERD_ADDRESS + "), and a shim given another one is "
+                          + "another containerd's, neither reported nor touched (default: any)")
+    List<String> containerdAddresses = List.of();
 
     @Option(names = "--lock", scope = ScopeType.INHERIT, paramLabel = "FILE", hidden = true,
             defaultValue = "/run/jrunc-shim-doctor.lock", description = "lock file held by clean")
@@ -67,9 +69,29 @@ final class DoctorCommand implements java.util.concurrent.Callable<Integer> {
         return Exit.ERROR;
     }
 
+    /** The options with every root resolved once to its real path: whatever is acted on lies inside them. */
     NodeScanner.Options scanOptions() {
-        return new NodeScanner.Options(state, socketDir, runcRoot == null ? Path.of(DEFAULT_RUNC_ROOT) : runcRoot,
-                namespace, env.proc(), Set.copyOf(containerdAddresses), Duration.ofMillis(100));
+        Roots roots = new Roots(canonical(state), canonical(socketDir),
+                canonical(runcRoot == null ? Path.of(DEFAULT_RUNC_ROOT) : runcRoot));
+        return new NodeScanner.Options(roots, namespace, env.proc(), Set.copyOf(containerdAddresses),
+                SocketProbe.DEFAULT_TIMEOUT);
+    }
+
+    /**
+     * The real path ({@code /var/run} → {@code /run}, {@code ..} resolved); for a path that does not exist (yet),
+     * the real path of its deepest existing ancestor with the rest appended.
+     */
+    static Path canonical(Path p) {
+        Path abs = p.toAbsolutePath().normalize();
+        Path rest = Path.of("");
+        for (Path q = abs; q != null; q = q.getParent()) {
+            try {
+                return q.toRealPath().resolve(rest).normalize();
+            } catch (java.io.IOException e) {
+                rest = q.getFileName() == null ? rest : q.getFileName().resolve(rest);
+            }
+        }
+        return abs;
     }
 
     static final class Version implements IVersionProvider {

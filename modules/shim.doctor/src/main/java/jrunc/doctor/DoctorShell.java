@@ -23,7 +23,8 @@ import org.jline.terminal.TerminalBuilder;
  */
 final class DoctorShell {
     static final List<String> COMMANDS = List.of("scan", "show", "clean", "collect", "help", "exit");
-    private static final List<String> GLOBAL_OPTIONS = List.of("--namespace", "--state", "--socket-dir", "--runc-root");
+    private static final List<String> GLOBAL_OPTIONS = List.of("--namespace", "--state", "--socket-dir", "--runc-root",
+            "--containerd-address");
 
     private DoctorShell() {}
 
@@ -59,8 +60,8 @@ final class DoctorShell {
                 } else {
                     argv.addAll(words);
                 }
-                int status = DoctorMain.commandLine(new DoctorCommand(env, argv.toArray(String[]::new), true), env)
-                        .execute(argv.toArray(String[]::new));
+                String[] line = argv.toArray(String[]::new);
+                int status = DoctorMain.commandLine(new DoctorCommand(env, line, true), env, line).execute(line);
                 if (status != Exit.CLEAN) out.println("(exit " + status + ")");
                 out.flush();
             }

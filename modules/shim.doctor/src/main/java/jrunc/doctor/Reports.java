@@ -13,8 +13,10 @@ import java.util.TreeMap;
 import jrunc.core.doctor.CleanAction;
 import jrunc.core.doctor.CleanPlan;
 import jrunc.core.doctor.Finding;
+import jrunc.core.doctor.Roots;
+import jrunc.core.manager.Names;
 import jrunc.core.manager.StopResult;
-import jrunc.linux.node.Cleaner;
+import jrunc.doctor.node.Cleaner;
 
 /**
  * The two faces of a report: an aligned table for a person, and one JSON document for a runbook. The JSON is built
@@ -38,9 +40,10 @@ final class Reports {
         doc.put("schema", SCHEMA);
         doc.put("command", command);
         ObjectNode opts = doc.putObject("options");
-        opts.put("state", o.state.toString());
-        opts.put("socketDir", o.socketDir.toString());
-        opts.put("runcRoot", o.scanOptions().runcRoot().toString());
+        Roots roots = o.scanOptions().roots(); // as judged: each resolved to its real path
+        opts.put("state", roots.stateDir().toString());
+        opts.put("socketDir", roots.socketDir().toString());
+        opts.put("runcRoot", roots.runcRoot().toString());
         opts.put("namespace", o.namespace);
         ArrayNode fs = doc.putArray("findings");
         findings.forEach(f -> fs.add(finding(f)));
@@ -108,9 +111,14 @@ final class Reports {
         n.put("id", a.id());
         n.put("action", a.type().wireName());
         n.put("target", a.target().toString());
-        if (a.type() == CleanAction.Type.KILL) {
+        if (a.pid() != 0) {
             n.put("pid", a.pid());
             n.put("startTicks", a.startTicks());
+            n.put("proof", a.proof().wireName());
+        }
+        if (!a.tasks().isEmpty()) {
+            ArrayNode tasks = n.putArray("tasks");
+            a.tasks().forEach(tasks::add);
         }
         n.put("detail", a.detail());
         return n;
@@ -173,8 +181,12 @@ final class Reports {
         out.flush();
     }
 
-    /** Left-aligned columns two spaces apart; the last column is not padded. */
-    private static void table(PrintWriter out, List<String[]> rows) {
+    /**
+     * Left-aligned columns two spaces apart; the last column is not padded. Every cell has its control characters
+     * escaped ({@link Names#printable}): an id holding a newline cannot forge a row.
+     */
+    private static void table(PrintWriter out, List<String[]> raw) {
+        List<String[]> rows = raw.stream().map(r -> java.util.Arrays.stream(r).map(Names::printable).toArray(String[]::new)).toList();
         int cols = rows.getFirst().length;
         int[] width = new int[cols];
         for (String[] r : rows) {
@@ -188,6 +200,27 @@ final class Reports {
             }
             out.println(line);
         }
+    }
+
+    /**
+     * The one place a failure ends: a line on stderr and, with {@code --json}, the one JSON document of the run on
+     * stdout with an {@code error} object. Always exit status 2: an error is never "leftovers found".
+     *
+     * @param kind {@code usage}, {@code refused}, {@code lock}, {@code node} (unreadable), {@code internal}
+     */
+    static int fail(PrintWriter out, PrintWriter err, boolean json, String command, String kind, Throwable e) {
+        String message = e.getMessage() == null ? e.toString() : e.getMessage();
+        err.println("shim-doctor: " + Names.printable(message));
+        err.flush();
+        if (json) {
+            ObjectNode doc = JSON.createObjectNode();
+            doc.put("schema", SCHEMA);
+            doc.put("command", command);
+            doc.putObject("error").put("kind", kind).put("message", message);
+            doc.putObject("summary").put("exitCode", Exit.ERROR);
+            printJson(out, doc);
+        }
+        return Exit.ERROR;
     }
 
     private static String dash(String s) {

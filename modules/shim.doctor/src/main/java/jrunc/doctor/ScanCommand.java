@@ -4,7 +4,7 @@ import java.util.concurrent.Callable;
 import jrunc.core.doctor.Diagnosis;
 import jrunc.core.doctor.Finding;
 import jrunc.core.doctor.Scope;
-import jrunc.linux.node.NodeScanner;
+import jrunc.doctor.node.NodeScanner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -20,7 +20,7 @@ final class ScanCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
-        Diagnosis d = Diagnosis.examine(new NodeScanner(doctor.scanOptions()).scan(), new Scope(doctor.namespace, java.util.Set.of()));
+        Diagnosis d = Diagnosis.examine(new NodeScanner(doctor.scanOptions(), doctor.env.os()).scan(), new Scope(doctor.namespace, java.util.Set.of()));
         long micros = (System.nanoTime() - t0) / 1000;
         remember(doctor.env, d);
         int exit = d.clean() ? Exit.CLEAN : Exit.LEFTOVERS;

@@ -5,7 +5,7 @@ import java.util.concurrent.Callable;
 import jrunc.core.doctor.CleanPlan;
 import jrunc.core.doctor.Diagnosis;
 import jrunc.core.doctor.Scope;
-import jrunc.linux.node.NodeScanner;
+import jrunc.doctor.node.NodeScanner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -24,7 +24,7 @@ final class ShowCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Diagnosis d = Diagnosis.examine(new NodeScanner(doctor.scanOptions()).scan(), new Scope(doctor.namespace, Set.of(id)));
+        Diagnosis d = Diagnosis.examine(new NodeScanner(doctor.scanOptions(), doctor.env.os()).scan(), new Scope(doctor.namespace, Set.of(id)));
         CleanPlan plan = CleanPlan.of(d, doctor.runcRoot);
         int exit = d.clean() ? Exit.CLEAN : Exit.LEFTOVERS;
         if (json) {

@@ -61,6 +61,10 @@ class DoctorCliTest {
     }
 
     private int run(boolean terminal, String... args) {
+        return run(OperatingSystem.load(), terminal, args);
+    }
+
+    private int run(OperatingSystem os, boolean terminal, String... args) {
         out = new StringWriter();
         err = new StringWriter();
         Env env = new Env(new PrintWriter(out, true), new PrintWriter(err, true), terminal, q -> false,
@@ -68,7 +72,7 @@ class DoctorCliTest {
                     stopped.add(ns + "/" + id);
                     return new StopResult(0, 137, Instant.now(), List.of());
                 },
-                OperatingSystem.load(), Path.of("/proc"), null);
+                os, Path.of("/proc"), null);
         List<String> argv = new ArrayList<>(List.of(args));
         argv.addAll(List.of("--state", state.toString(), "--socket-dir", sockets.toString(), "--runc-root",
                 runc.toString(), "--lock", tmp.resolve("lock").toString()));
@@ -283,5 +287,82 @@ class DoctorCliTest {
         String text = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), String.join(" ", argv) + ": " + text);
         return text;
+    }
+
+    /** The one JSON document of a failed run: its error object's kind, and exit status 2 in it and from the run. */
+    private String jsonError(int exit) throws IOException {
+        assertEquals(2, exit, out + "" + err);
+        JsonNode doc = new ObjectMapper().readTree(out.toString());
+        assertEquals("jrunc.shim-doctor/v1", doc.path("schema").asText());
+        assertEquals(2, doc.path("summary").path("exitCode").asInt());
+        assertTrue(doc.path("error").path("message").asText().length() > 0, doc.toString());
+        return doc.path("error").path("kind").asText();
+    }
+
+    @Test
+    void everyJsonFailureIsOneDocumentWithAnErrorObjectAndExitTwo() throws IOException {
+        task("dead", false);
+        assertEquals("usage", jsonError(run(false, "scan", "--json", "--bogus")));
+        assertEquals("refused", jsonError(run(false, "clean", "--json")));
+        try (CleanLock held = CleanLock.acquire(tmp.resolve("lock"))) {
+            assertEquals("lock", jsonError(run(false, "clean", "--yes", "--json")));
+        }
+        assertTrue(stopped.isEmpty());
+    }
+
+    @Test
+    void anUnreadableNodeIsAnErrorNotACleanNode() throws IOException {
+        Files.writeString(state.resolve(NodeSnapshot.TASK_DIR), "not a directory");
+        assertEquals(2, run(false, "scan"));
+        assertEquals("node", jsonError(run(false, "scan", "--json")));
+    }
+
+    @Test
+    void anOutOfMemoryErrorExitsTwoWithItsDocument() throws IOException {
+        task("dead", false);
+        OperatingSystem real = OperatingSystem.load();
+        OperatingSystem starved = (OperatingSystem) java.lang.reflect.Proxy.newProxyInstance(
+                OperatingSystem.class.getClassLoader(), new Class<?>[] {OperatingSystem.class}, (proxy, method, margs) -> {
+                    if (method.getName().equals("readRegularFile")) throw new OutOfMemoryError("Java heap space");
+                    try {
+                        return method.invoke(real, margs);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        assertEquals("internal", jsonError(run(starved, false, "scan", "--json")));
+        assertEquals(2, run(starved, false, "scan"));
+    }
+
+    @Test
+    void anIdHoldingANewlineCannotForgeATableRow() throws IOException {
+        Path forged = Files.createDirectories(state.resolve(NodeSnapshot.TASK_DIR).resolve("default")
+                .resolve("x\ndefault    forged   dead-shim-bundle"));
+        Files.writeString(forged.resolve("config.json"), "{}");
+        assertEquals(1, run(false, "scan"));
+        List<String> lines = out.toString().strip().lines().toList();
+        assertEquals(2, lines.size(), out.toString());
+        assertTrue(lines.get(1).contains("x\\ndefault"), lines.get(1));
+        assertTrue(lines.get(1).contains("unsafe-name"), lines.get(1));
+        assertEquals(0, run(false, "clean", "--yes") == 1 ? 0 : 1, "it is left: still reported");
+        assertTrue(Files.isDirectory(forged), "never acted on");
+        assertTrue(stopped.isEmpty());
+    }
+
+    @Test
+    void dryRunPrintsExactlyTheActionsYesCarriesOut() throws IOException {
+        task("a", false);
+        task("b", false);
+        task("alive", true);
+        assertEquals(1, run(false, "clean", "--dry-run", "--json"));
+        List<String> planned = new ArrayList<>();
+        new ObjectMapper().readTree(out.toString()).path("actions")
+                .forEach(a -> planned.add(a.path("action").asText() + " " + a.path("target").asText()));
+        assertEquals(0, run(false, "clean", "--yes", "--json"));
+        List<String> done = new ArrayList<>();
+        new ObjectMapper().readTree(out.toString()).path("actions")
+                .forEach(a -> done.add(a.path("action").asText() + " " + a.path("target").asText()));
+        assertEquals(planned, done);
+        assertEquals(6, done.size(), done.toString());
     }
 }

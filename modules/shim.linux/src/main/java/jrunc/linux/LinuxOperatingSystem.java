@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import jrunc.core.spi.ConsoleSocket;
 import jrunc.core.spi.ErrnoException;
+import jrunc.core.spi.FileStat;
 import jrunc.core.spi.OperatingSystem;
 import jrunc.core.spi.Reaper;
 import jrunc.core.spi.Spawn;
@@ -73,6 +74,16 @@ public final class LinuxOperatingSystem implements OperatingSystem {
         return Files.exists(PROC.resolve(Integer.toString(pid)));
     }
 
+    @Override
+    public int pidfdOpen(int pid) throws IOException {
+        return Libc.pidfdOpen(pid);
+    }
+
+    @Override
+    public void pidfdSendSignal(int pidfd, int signal) throws IOException {
+        Libc.pidfdSendSignal(pidfd, signal);
+    }
+
     // --- file descriptors -----------------------------------------------------------------------------------
     @Override
     public int[] pipe() throws IOException {
@@ -118,6 +129,16 @@ public final class LinuxOperatingSystem implements OperatingSystem {
     @Override
     public void fchown(int fd, int uid, int gid) throws IOException {
         Libc.fchown(fd, uid, gid);
+    }
+
+    @Override
+    public FileStat lstat(Path path) throws IOException {
+        return Libc.lstat(path.toString());
+    }
+
+    @Override
+    public byte[] readRegularFile(Path path, int maxBytes) throws IOException {
+        return RegularFileReader.read(path, maxBytes);
     }
 
     // --- Unix sockets ---------------------------------------------------------------------------------------

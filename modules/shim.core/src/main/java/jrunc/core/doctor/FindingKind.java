@@ -17,7 +17,16 @@ public enum FindingKind {
     /** A shim daemon that answers on its socket but serves no task: no bundle refers to it. */
     LEAKED_SHIM("leaked-shim"),
     /** A {@code .<id>} bundle: containerd renamed it to remove it and never finished (it skips hidden ones). */
-    HIDDEN_BUNDLE("hidden-bundle");
+    HIDDEN_BUNDLE("hidden-bundle"),
+    /**
+     * A bundle file that cannot be read safely: a FIFO, device, socket or link where a small regular file belongs,
+     * or one bigger than any shim writes. Its bundle is reported and never acted on.
+     */
+    UNREADABLE_FILE("unreadable-file"),
+    /** A namespace or id containerd could never have made (a control character, {@code /}, {@code ..}): reported only. */
+    UNSAFE_NAME("unsafe-name"),
+    /** The {@code runtime} file names a binary the Stop path will not run as root (not root's, writable by others…). */
+    UNTRUSTED_RUNTIME("untrusted-runtime");
 
     private final String wireName;
 

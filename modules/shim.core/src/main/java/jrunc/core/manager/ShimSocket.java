@@ -1,42 +1,41 @@
 package jrunc.core.manager;
 
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.function.Predicate;
+import java.util.Optional;
+import java.util.function.Function;
 import jrunc.core.spi.ErrnoException;
 import jrunc.core.spi.OperatingSystem;
 
 /**
  * The shim's socket file in {@code /run/containerd/s}, as {@code start} and {@code delete} handle it. A socket
  * nobody accepts on is left by a shim that was killed (containerd does not remove it, nor does Go's shim:
- * containerd#11292); {@code start} replaces it, {@code delete} removes it. Both do so holding an flock on the socket
- * directory, taken only once a socket file is known to be there, so neither can remove the fresh socket a
- * concurrent {@code start} of the same group has just bound.
+ * containerd#11292); {@code start} replaces it, {@code delete} removes it. Both ask the one {@link SocketProbe},
+ * whose refusal must stand a moment before it is believed (a racing {@code start} refuses between its bind and its
+ * listen), and both do so holding an flock on the socket directory, taken only once a socket file is known to be
+ * there: neither can remove the fresh socket a concurrent {@code start} of the same group has just bound.
  */
 public final class ShimSocket {
-    /** S_IFMT and S_IFSOCK of st_mode (&lt;sys/stat.h&gt;). */
-    private static final int S_IFMT = 0170000, S_IFSOCK = 0140000;
-
     private final OperatingSystem os;
     private final Path socketDir;
-    private final Predicate<Path> answers;
+    private final Function<Path, SocketProbe.Result> probe;
 
-    /** The socket directory containerd hard-codes, probed by connecting. */
+    /** The socket directory containerd hard-codes, and the shared probe. */
     public ShimSocket(OperatingSystem os) {
-        this(os, Path.of(SocketAddress.SOCKET_DIR), ShimSocket::connects);
+        this(os, Path.of(SocketAddress.SOCKET_DIR), settled(new SocketProbe(os, SocketProbe.DEFAULT_TIMEOUT)));
     }
 
-    /** @param answers whether something accepts connections on a socket path (the one probe start and delete use) */
-    ShimSocket(OperatingSystem os, Path socketDir, Predicate<Path> answers) {
+    /** @param probe what is behind a socket path, a refusal settled (the one probe start and delete use) */
+    ShimSocket(OperatingSystem os, Path socketDir, Function<Path, SocketProbe.Result> probe) {
         this.os = os;
         this.socketDir = socketDir;
-        this.answers = answers;
+        this.probe = probe;
+    }
+
+    /** {@link SocketProbe#probeUntilSettled} with its standing time. */
+    static Function<Path, SocketProbe.Result> settled(SocketProbe probe) {
+        return socket -> probe.probeUntilSettled(socket, SocketProbe.SETTLE);
     }
 
     /** The address containerd dials for a group's socket hash ({@link SocketAddress#hash}). */
@@ -64,7 +63,13 @@ public final class ShimSocket {
             if (e.errno() != ErrnoException.EADDRINUSE) throw e;
         }
         try (AutoCloseable locked = os.lockExclusive(socket.getParent())) {
-            if (answers.test(socket)) return new Binding.Served();
+            SocketProbe.Result found = probe.apply(socket);
+            // an unclear answer (no answer in time, a full backlog) counts as served: a socket a live shim may
+            // still be serving is never replaced
+            if (found.mayBeServed()) return new Binding.Served();
+            if (found == SocketProbe.Result.NOT_A_SOCKET) {
+                throw new IOException(socket + " exists and is not a socket: not replacing it");
+            }
             Files.deleteIfExists(socket);
             return new Binding.Listening(os.listenUnix(socket));
         } catch (IOException e) {
@@ -82,9 +87,11 @@ public final class ShimSocket {
         String action = "remove-socket";
         Path socket;
         try {
-            socket = SocketAddress.socketFile(readAddress(bundle));
-        } catch (NoSuchFileException e) {
-            return new StopResult.Step(action, bundle.resolve(BundleFiles.ADDRESS).toString(), true, "no address file");
+            Optional<String> address = new BundleReader(os).address(bundle);
+            if (address.isEmpty()) {
+                return new StopResult.Step(action, bundle.resolve(BundleFiles.ADDRESS).toString(), true, "no address file");
+            }
+            socket = SocketAddress.socketFile(address.get());
         } catch (IOException e) {
             return new StopResult.Step(action, bundle.resolve(BundleFiles.ADDRESS).toString(), false, e.getMessage());
         }
@@ -92,32 +99,17 @@ public final class ShimSocket {
             return new StopResult.Step(action, String.valueOf(socket), true, "not a shim socket of " + socketDir + ": kept");
         }
         try (AutoCloseable locked = os.lockExclusive(socketDir)) {
-            if (!isSocket(socket)) return new StopResult.Step(action, socket.toString(), true, "no socket there");
-            if (answers.test(socket)) return new StopResult.Step(action, socket.toString(), true, "a shim serves it: kept");
+            String kept = switch (probe.apply(socket)) {
+                case ACCEPTING, UNCLEAR -> "a shim may serve it: kept";
+                case MISSING -> "no socket there";
+                case NOT_A_SOCKET -> "not a socket: kept";
+                case REFUSED -> null;
+            };
+            if (kept != null) return new StopResult.Step(action, socket.toString(), true, kept);
             Files.delete(socket);
             return new StopResult.Step(action, socket.toString(), true, "removed: nothing accepted on it");
         } catch (Exception e) {
             return new StopResult.Step(action, socket.toString(), false, String.valueOf(e.getMessage()));
-        }
-    }
-
-    /** The bundle's {@code address} file as written by {@code start}. */
-    private static String readAddress(Path bundle) throws IOException {
-        return Files.readString(bundle.resolve(BundleFiles.ADDRESS)).trim();
-    }
-
-    private static boolean isSocket(Path path) throws IOException {
-        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) return false;
-        int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-        return (mode & S_IFMT) == S_IFSOCK;
-    }
-
-    /** The probe: a connection accepted (into the backlog) means a shim is behind the socket. */
-    static boolean connects(Path socket) {
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            return ch.connect(UnixDomainSocketAddress.of(socket));
-        } catch (IOException e) {
-            return false;
         }
     }
 }

@@ -62,7 +62,7 @@ public final class StartPlan {
      */
     public String run(Request r) throws IOException {
         ShimFlags flags = r.flags();
-        String group = Grouping.groupKey(Files.readAllBytes(r.bundle().resolve(BundleFiles.CONFIG)), flags.id());
+        String group = new BundleReader(os).spec(r.bundle()).groupKey(flags.id());
         String address = sockets.address(SocketAddress.hash(flags.address(), flags.namespace(), group));
         Path socket = SocketAddress.path(address);
         Files.createDirectories(socket.getParent());

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.OptionalInt;
 import jrunc.core.runc.Runc;
 import jrunc.core.runc.RuncException;
-import jrunc.core.spi.ErrnoException;
 import jrunc.core.spi.OperatingSystem;
 import jrunc.core.spi.Signals;
 
@@ -19,16 +18,20 @@ import jrunc.core.spi.Signals;
  * retried), read {@code init.pid}. Best effort: a failed step is recorded and the next one still runs, so containerd
  * always gets an answer within its 5 s. It never signals the pid from {@code init.pid}: after a reboot or a long delay
  * that pid may belong to someone else; {@code runc delete --force} is what kills the container, through runc's state.
+ *
+ * <p>It runs runc only when that is safe: the binary the bundle's {@code runtime} file names must be root's and
+ * writable by nobody else ({@link RuncBinary}), and runc's state for the id, when it records a bundle, must record
+ * this one (the runc root is shared by every containerd on a node). Bundle files are read through
+ * {@link BundleReader}; rootfs is unmounted by {@link Unmounter}.
  */
 public final class StopPath {
     /** 128 + SIGKILL: what containerd reports as the exit of a task whose shim died. */
     public static final int EXIT_STATUS = Signals.exitStatus(Signals.SIGKILL);
-    private static final int EBUSY_RETRIES = 50;
-    private static final Duration EBUSY_PAUSE = Duration.ofMillis(50);
     /** Leaves room for unmounting and the JVM's own start inside containerd's 5 s cleanup deadline. */
     static final Duration RUNC_DEADLINE = Duration.ofMillis(3000);
 
     private final OperatingSystem os;
+    private final BundleReader reader;
     private final Clock clock;
     private final Duration runcDeadline;
 
@@ -42,6 +45,7 @@ public final class StopPath {
 
     StopPath(OperatingSystem os, Clock clock, Duration runcDeadline) {
         this.os = os;
+        this.reader = new BundleReader(os);
         this.clock = clock;
         this.runcDeadline = runcDeadline;
     }
@@ -54,27 +58,39 @@ public final class StopPath {
     public StopResult stop(Path bundle, String namespace, String id, Path runcRootOverride) {
         List<StopResult.Step> steps = new ArrayList<>();
         runcDelete(bundle, namespace, id, runcRootOverride, steps);
-        unmountRootfs(bundle.resolve(BundleFiles.ROOTFS), steps);
+        steps.addAll(new Unmounter(os).unmountAll(bundle.resolve(BundleFiles.ROOTFS), Unmounter.Busy.FAIL));
         int pid = readPid(bundle, steps);
         return new StopResult(pid, EXIT_STATUS, clock.instant(), steps);
     }
 
     private void runcDelete(Path bundle, String namespace, String id, Path runcRootOverride, List<StopResult.Step> steps) {
-        BundleFiles.RuncSettings settings;
+        RuncSettings settings;
         try {
-            settings = BundleFiles.readRuncSettings(bundle);
+            settings = reader.runcSettings(bundle);
         } catch (IOException e) {
             steps.add(new StopResult.Step("read-runc-settings", bundle.toString(), false, e.getMessage() + "; using the default runc"));
-            settings = new BundleFiles.RuncSettings(BundleFiles.DEFAULT_RUNC_BINARY, BundleFiles.DEFAULT_RUNC_ROOT, false, true);
+            settings = RuncSettings.DEFAULTS;
         }
         if (settings.runtimeFileMissing()) {
             steps.add(new StopResult.Step("read-runtime", bundle.resolve(BundleFiles.RUNTIME).toString(), true,
                     "missing (the shim died before Create finished?): using the default runc"));
         }
         Path root = (runcRootOverride != null ? runcRootOverride : Path.of(settings.root())).resolve(namespace);
-        Runc runc = Runc.forBundle(os, settings.binary(), root, bundle.resolve(BundleFiles.LOG_JSON), settings.systemdCgroup())
-                .withLimit(runcDeadline);
         String target = settings.binary() + " --root " + root + " delete --force " + id;
+        Path binary;
+        try {
+            binary = RuncBinary.resolve(os, settings.binary(), System.getenv("PATH"));
+        } catch (RuncBinary.UntrustedException e) {
+            steps.add(new StopResult.Step("runc-delete", target, false, e.getMessage() + ": not run"));
+            return;
+        }
+        String foreign = foreignRuncState(root.resolve(id), bundle);
+        if (foreign != null) {
+            steps.add(new StopResult.Step("runc-delete", target, false, foreign + ": not run"));
+            return;
+        }
+        Runc runc = Runc.forBundle(os, binary.toString(), root, bundle.resolve(BundleFiles.LOG_JSON), settings.systemdCgroup())
+                .withLimit(runcDeadline);
         try {
             runc.delete(id, true);
             steps.add(new StopResult.Step("runc-delete", target, true, "deleted (or runc had no such container)"));
@@ -84,49 +100,26 @@ public final class StopPath {
     }
 
     /**
-     * Unmounts every mount at or below {@code rootfs}, deepest first (what containerd 1.7+ does), then keeps unmounting
-     * {@code rootfs} itself until the kernel says it is no mount point (EINVAL): mounts can be stacked.
+     * Why runc's state for this id is another bundle's, or null. The runc root is shared by every containerd on the
+     * node: when runc recorded a different bundle for the id, {@code delete --force} would kill someone else's
+     * container.
      */
-    private void unmountRootfs(Path rootfs, List<StopResult.Step> steps) {
-        String dir = rootfs.toAbsolutePath().normalize().toString();
+    private String foreignRuncState(Path stateDir, Path bundle) {
         try {
-            for (MountInfo m : MountInfo.under(MountInfo.parse(os.mountInfo()), dir)) {
-                unmountOne(Path.of(m.mountPoint()), steps, m.fsType() + " " + m.source());
-            }
-        } catch (IOException | RuntimeException e) {
-            steps.add(new StopResult.Step("read-mountinfo", "/proc/self/mountinfo", false, String.valueOf(e.getMessage())));
-        }
-        for (int i = 0; i < 64; i++) {
-            if (!unmountOne(rootfs, steps, null)) break;
-        }
-    }
-
-    /** @return true when something was unmounted (so there may be more at that point) */
-    private boolean unmountOne(Path target, List<StopResult.Step> steps, String what) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                os.unmount(target, 0);
-                steps.add(new StopResult.Step("unmount", target.toString(), true, what == null ? "unmounted" : "unmounted " + what));
-                return true;
-            } catch (ErrnoException e) {
-                if (e.errno() == ErrnoException.EINVAL || e.errno() == ErrnoException.ENOENT) return false;
-                if (e.errno() == ErrnoException.EBUSY && attempt < EBUSY_RETRIES) {
-                    sleep(EBUSY_PAUSE);
-                    continue;
-                }
-                steps.add(new StopResult.Step("unmount", target.toString(), false, e.getMessage()));
-                return false;
-            } catch (IOException | RuntimeException e) {
-                steps.add(new StopResult.Step("unmount", target.toString(), false, String.valueOf(e.getMessage())));
-                return false;
-            }
+            Path recorded = reader.runcState(stateDir).map(RuncStateFile::bundle).orElse(null);
+            if (recorded == null) return null;
+            Path ours = Unmounter.canonicalParent(bundle);
+            Path theirs = Unmounter.canonicalParent(recorded);
+            return ours.equals(theirs) ? null : "runc state " + stateDir + " belongs to bundle " + recorded;
+        } catch (IOException e) {
+            return null; // unreadable state: runc itself will say what it makes of it
         }
     }
 
     private int readPid(Path bundle, List<StopResult.Step> steps) {
         Path file = bundle.resolve(BundleFiles.INIT_PID);
         try {
-            OptionalInt pid = BundleFiles.readInitPid(bundle);
+            OptionalInt pid = reader.initPid(bundle);
             if (pid.isPresent()) {
                 steps.add(new StopResult.Step("read-init-pid", file.toString(), true, "pid " + pid.getAsInt()));
                 return pid.getAsInt();
@@ -136,13 +129,5 @@ public final class StopPath {
             steps.add(new StopResult.Step("read-init-pid", file.toString(), false, e.getMessage() + ": reporting pid 0"));
         }
         return 0;
-    }
-
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -5,7 +5,8 @@ import static jrunc.core.spi.OperatingSystem.MountFlags.MS_REMOUNT;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import jrunc.core.spi.ErrnoException;
+import jrunc.core.manager.StopResult;
+import jrunc.core.manager.Unmounter;
 import jrunc.core.spi.OperatingSystem;
 import jrunc.proto.types.Mount;
 
@@ -16,9 +17,6 @@ import jrunc.proto.types.Mount;
  */
 public final class Rootfs {
     private static final System.Logger LOG = System.getLogger(Rootfs.class.getName());
-    /** containerd's unmount: EBUSY retried 50 times, 50 ms apart. */
-    private static final int BUSY_RETRIES = 50;
-    private static final long BUSY_DELAY_MILLIS = 50;
 
     private final OperatingSystem os;
     private final Path target;
@@ -78,39 +76,12 @@ public final class Rootfs {
     }
 
     /**
-     * Unmounts until the kernel says nothing is mounted there (EINVAL): several snapshot mounts may be stacked on
-     * the same target. Best effort: a failure is logged and left for the {@code delete} action or shim-doctor.
+     * Unmounts everything at and under the target ({@link Unmounter}: deepest first, stacked mounts until none is
+     * left, EBUSY retried). Best effort: a failure is logged and left for the {@code delete} action or shim-doctor.
      */
     public void unmountAll() {
-        for (int stacked = 0; stacked < 64; stacked++) {
-            try {
-                unmountOnce();
-            } catch (ErrnoException e) {
-                if (e.errno() != ErrnoException.EINVAL && e.errno() != ErrnoException.ENOENT) {
-                    LOG.log(System.Logger.Level.WARNING, "failed to unmount " + target + ": " + e.getMessage());
-                }
-                return;
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "failed to unmount " + target + ": " + e.getMessage());
-                return;
-            }
-        }
-    }
-
-    private void unmountOnce() throws IOException {
-        for (int attempt = 0; ; attempt++) {
-            try {
-                os.unmount(target, 0);
-                return;
-            } catch (ErrnoException e) {
-                if (e.errno() != ErrnoException.EBUSY || attempt + 1 >= BUSY_RETRIES) throw e;
-            }
-            try {
-                Thread.sleep(BUSY_DELAY_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while unmounting " + target, e);
-            }
+        for (StopResult.Step step : new Unmounter(os).unmountAll(target, Unmounter.Busy.FAIL)) {
+            if (!step.ok()) LOG.log(System.Logger.Level.WARNING, "failed to unmount " + step.target() + ": " + step.detail());
         }
     }
 

@@ -46,6 +46,16 @@ public interface OperatingSystem {
     /** True when /proc/&lt;pid&gt; exists (the pid is in use, by someone). */
     boolean isAlive(int pid);
 
+    /**
+     * pidfd_open(2): a descriptor that names the process now holding {@code pid}, and keeps naming that process
+     * even if it exits and the number is reused. Checking who it is after opening it, then signalling through it
+     * ({@link #pidfdSendSignal}), leaves no window for a reused pid. ESRCH when no process has the pid.
+     */
+    int pidfdOpen(int pid) throws IOException;
+
+    /** pidfd_send_signal(2) through a descriptor from {@link #pidfdOpen}. ESRCH once that process has exited. */
+    void pidfdSendSignal(int pidfd, int signal) throws IOException;
+
     // --- file descriptors -----------------------------------------------------------------------------------
     /** pipe2(O_CLOEXEC): {@code [readFd, writeFd]}. */
     int[] pipe() throws IOException;
@@ -69,6 +79,22 @@ public interface OperatingSystem {
 
     /** fchown on a descriptor (stdio pipes handed to the container get io_uid/io_gid). */
     void fchown(int fd, int uid, int gid) throws IOException;
+
+    /**
+     * lstat(2) (through statx): what {@code path} is, never following a final symbolic link. A missing path gives
+     * {@link ErrnoException} ENOENT.
+     */
+    FileStat lstat(Path path) throws IOException;
+
+    /**
+     * The whole content of a regular file, read so that a hostile file can neither block nor exhaust the caller:
+     * the type is checked first ({@link #lstat}), so FIFOs, devices and sockets are never opened; the open uses
+     * O_NOFOLLOW|O_NONBLOCK, and the opened file must be the one checked; at most {@code maxBytes} are read.
+     *
+     * @throws UnsafeFileException not a regular file, swapped meanwhile, or more than {@code maxBytes}
+     * @throws ErrnoException      ENOENT when missing, EACCES, …
+     */
+    byte[] readRegularFile(Path path, int maxBytes) throws IOException;
 
     // --- Unix sockets ---------------------------------------------------------------------------------------
     /**
@@ -165,6 +191,8 @@ public interface OperatingSystem {
                 MS_BIND = 4096, MS_MOVE = 8192, MS_REC = 16384, MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19,
                 MS_SHARED = 1 << 20, MS_RELATIME = 1 << 21, MS_STRICTATIME = 1 << 24;
         public static final int MNT_FORCE = 1, MNT_DETACH = 2;
+        /** umount2(2): do not follow a final symbolic link (a link named rootfs must not unmount its target). */
+        public static final int UMOUNT_NOFOLLOW = 8;
 
         private MountFlags() {}
     }

@@ -68,7 +68,7 @@ final class ContainerFactory {
         ProcessState initial = restore ? new ProcessState.CreatedFromCheckpoint(Checkpoints.restoreOf(r, options))
                 : new ProcessState.Created();
         Container container = new Container(host, r.getId(), bundle, namespace, runc, rootfs,
-                OciSpec.shouldKillAllOnExit(bundle.resolve("config.json")), owner,
+                OciSpec.shouldKillAllOnExit(host.os(), bundle), owner,
                 new InitProcess.Spec(stdio, initial, o.getNoPivotRoot()));
         InitProcess init = container.init();
 

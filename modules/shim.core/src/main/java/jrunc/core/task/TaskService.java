@@ -293,7 +293,7 @@ public final class TaskService implements AutoCloseable {
         } finally {
             c.unlock();
         }
-        String cgroupsPath = OciSpec.cgroupsPath(c.bundle().resolve("config.json"));
+        String cgroupsPath = OciSpec.cgroupsPath(os, c.bundle());
         try {
             return StatsResponse.newBuilder().setStats(BareAny.anyOf(os.cgroupMetrics(cgroupsPath, pid))).build();
         } catch (NoSuchFileException e) {
@@ -342,7 +342,7 @@ public final class TaskService implements AutoCloseable {
      * as containerd does, and the task runs on.
      */
     private void watchOom(Container c, int pid) {
-        String cgroupsPath = OciSpec.cgroupsPath(c.bundle().resolve("config.json"));
+        String cgroupsPath = OciSpec.cgroupsPath(os, c.bundle());
         AutoCloseable watch;
         try {
             watch = os.watchOom(cgroupsPath, pid, () -> events.publish(Topics.TASK_OOM,

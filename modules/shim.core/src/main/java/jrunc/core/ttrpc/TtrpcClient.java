@@ -23,13 +23,24 @@ import jrunc.proto.ttrpc.Response;
  */
 public final class TtrpcClient implements AutoCloseable {
     private final UnixDomainSocketAddress address;
+    /** How long a dial may wait for the server to accept; null = as long as the kernel keeps it waiting. */
+    private final Duration dialTimeout;
     /** Guarded by {@code this}. */
     private ClientConnection connection;
     /** Guarded by {@code this}. */
     private boolean closed;
 
     public TtrpcClient(Path socketPath) {
+        this(socketPath, null);
+    }
+
+    /**
+     * A client whose dial gives up after {@code dialTimeout} (a listener with a full backlog keeps a blocking
+     * connect waiting until it accepts): for callers such as shim-doctor that must never hang on one socket.
+     */
+    public TtrpcClient(Path socketPath, Duration dialTimeout) {
         this.address = UnixDomainSocketAddress.of(Objects.requireNonNull(socketPath, "socketPath"));
+        this.dialTimeout = dialTimeout;
     }
 
     /**
@@ -75,12 +86,34 @@ public final class TtrpcClient implements AutoCloseable {
         if (closed) throw ClientConnection.closedError();
         if (connection == null || !connection.isOpen()) {
             try {
-                connection = new ClientConnection(SocketChannel.open(address));
+                connection = new ClientConnection(dial());
             } catch (IOException e) {
                 throw new TtrpcException(Code.UNAVAILABLE, "dial " + address.getPath() + ": " + e.getMessage(), e);
             }
         }
         return connection;
+    }
+
+    private SocketChannel dial() throws IOException {
+        if (dialTimeout == null) return SocketChannel.open(address);
+        SocketChannel ch = SocketChannel.open(java.net.StandardProtocolFamily.UNIX);
+        try {
+            ch.configureBlocking(false);
+            if (!ch.connect(address)) {
+                try (java.nio.channels.Selector selector = java.nio.channels.Selector.open()) {
+                    ch.register(selector, java.nio.channels.SelectionKey.OP_CONNECT);
+                    if (selector.select(Math.max(1, dialTimeout.toMillis())) == 0) {
+                        throw new IOException("no answer within " + dialTimeout.toMillis() + " ms");
+                    }
+                }
+                ch.finishConnect();
+            }
+            ch.configureBlocking(true);
+            return ch;
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
     }
 
     private static Response await(ClientConnection conn, int streamId, CompletableFuture<Response> answer,

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import jrunc.core.doctor.NodeSnapshot.Bundle;
-import jrunc.core.doctor.NodeSnapshot.Probe;
+import jrunc.core.manager.SocketProbe.Result;
 import jrunc.core.manager.SocketAddress;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +23,7 @@ class DiagnosisTest {
     @Test
     void liveBundleIsNeitherReportedNorTouched() {
         NodeSnapshot node = new NodeFixture()
-                .task("default", "web", 4000, Probe.ACCEPTING)
+                .task("default", "web", 4000, Result.ACCEPTING)
                 .runcState("default", "web", 4000, 777)
                 .containerProcess("default", "web", 4000, 777)
                 .goShim(3999, "default", "web")
@@ -36,7 +36,7 @@ class DiagnosisTest {
     /** The usual crash: task {@code db}'s shim is gone, its rootfs mounted, runc state kept, its init (5000) alive. */
     private static NodeSnapshot deadTaskWithItsContainerRunning() {
         return new NodeFixture()
-                .task("default", "db", 5000, Probe.REFUSED)
+                .task("default", "db", 5000, Result.REFUSED)
                 .runcState("default", "db", 5000, 4242)
                 .containerProcess("default", "db", 5000, 4242)
                 .build();
@@ -74,7 +74,7 @@ class DiagnosisTest {
     @Test
     void reusedInitPidIsReportedAsStaleAndNeverPlannedForAKill() {
         NodeSnapshot node = new NodeFixture()
-                .task("default", "old", 6000, Probe.MISSING)
+                .task("default", "old", 6000, Result.MISSING)
                 .runcState("default", "old", 6000, 1111)
                 // pid 6000 now belongs to an unrelated daemon started later: another start time, another cgroup
                 .process(6000, 9999, "0::/system.slice/sshd.service", "/", "/usr/sbin/sshd", "-D")
@@ -91,7 +91,7 @@ class DiagnosisTest {
         // A process in the container's cgroup but with another start time than runc recorded for that pid: a
         // recycled pid that landed in the same cgroup. The start time decides; it is not the init.
         NodeSnapshot node = new NodeFixture()
-                .task("default", "x", 7000, Probe.REFUSED)
+                .task("default", "x", 7000, Result.REFUSED)
                 .runcState("default", "x", 7000, 1)
                 .process(7000, 2, "0::/elsewhere", "/", "/bin/other")
                 .build();
@@ -102,7 +102,7 @@ class DiagnosisTest {
 
     @Test
     void initPidThatIsNotRunningIsStale() {
-        NodeSnapshot node = new NodeFixture().task("default", "gone", 8000, Probe.REFUSED).build();
+        NodeSnapshot node = new NodeFixture().task("default", "gone", 8000, Result.REFUSED).build();
         Finding stale = Diagnosis.examine(node, Scope.ALL).findings().stream()
                 .filter(f -> f.kind() == STALE_INIT_PID).findFirst().orElseThrow();
         assertEquals("pid 8000 is not running", stale.detail());
@@ -112,7 +112,7 @@ class DiagnosisTest {
     @Test
     void containerProcessWithoutRuncStateIsVerifiedByItsCgroup() {
         NodeSnapshot node = new NodeFixture()
-                .task("default", "c", 9000, Probe.REFUSED)
+                .task("default", "c", 9000, Result.REFUSED)
                 .process(9000, 50, "0::/default/c", "/", "sh")
                 .process(9001, 51, "0::/default/c", "/", "sh", "-c", "exec'd")
                 .build();
@@ -126,8 +126,8 @@ class DiagnosisTest {
     void hiddenBundleIsUnmountedAndRemovedButNeverStopped() {
         Path hidden = bundlePath("default", ".web");
         NodeSnapshot node = new NodeFixture()
-                .task("default", "web", 4000, Probe.ACCEPTING) // a new live task reusing the id
-                .bundle(new Bundle("default", "web", hidden, true, Set.of("rootfs", "config.json"), null, null, null, null))
+                .task("default", "web", 4000, Result.ACCEPTING) // a new live task reusing the id
+                .bundle(NodeFixture.bundle("default", "web", hidden, true, Set.of("rootfs", "config.json"), null, null, null, null))
                 .mount(hidden.resolve("rootfs"), "overlay")
                 .build();
         Diagnosis d = Diagnosis.examine(node, Scope.ALL);
@@ -142,8 +142,8 @@ class DiagnosisTest {
     @Test
     void socketNoBundleClaimsIsAnOrphanWithoutId() {
         Path stray = NodeFixture.SOCKETS.resolve("ab".repeat(32));
-        NodeSnapshot node = new NodeFixture().socket(stray, Probe.REFUSED)
-                .socket(NodeFixture.SOCKETS.resolve("cd".repeat(32)), Probe.ACCEPTING).build();
+        NodeSnapshot node = new NodeFixture().socket(stray, Result.REFUSED)
+                .socket(NodeFixture.SOCKETS.resolve("cd".repeat(32)), Result.ACCEPTING).build();
         Diagnosis d = Diagnosis.examine(node, Scope.ALL);
         assertEquals(1, d.findings().size());
         Finding f = d.findings().getFirst();
@@ -160,9 +160,9 @@ class DiagnosisTest {
         // <containerd address>/<ns>/<group> is the only link between the socket and the bundle.
         Path socket = socketOf("k8s.io", "pod-1");
         NodeSnapshot node = new NodeFixture()
-                .bundle(new Bundle("k8s.io", "app-1", bundlePath("k8s.io", "app-1"), false, Set.of("config.json"),
+                .bundle(NodeFixture.bundle("k8s.io", "app-1", bundlePath("k8s.io", "app-1"), false, Set.of("config.json"),
                         null, null, "pod-1", null))
-                .socket(socket, Probe.REFUSED)
+                .socket(socket, Result.REFUSED)
                 .build();
         Diagnosis d = Diagnosis.examine(node, Scope.ALL);
         assertEquals(List.of("dead-shim-bundle", "orphaned-socket"), kinds(d));
@@ -173,9 +173,9 @@ class DiagnosisTest {
     @Test
     void bundleWithoutAddressWhoseHashSocketAcceptsIsLive() {
         NodeSnapshot node = new NodeFixture()
-                .bundle(new Bundle("default", "starting", bundlePath("default", "starting"), false,
+                .bundle(NodeFixture.bundle("default", "starting", bundlePath("default", "starting"), false,
                         Set.of("config.json"), null, null, null, null))
-                .socket(socketOf("default", "starting"), Probe.ACCEPTING)
+                .socket(socketOf("default", "starting"), Result.ACCEPTING)
                 .build();
         assertTrue(Diagnosis.examine(node, Scope.ALL).clean());
     }
@@ -185,9 +185,9 @@ class DiagnosisTest {
         Path podSocket = socketOf("k8s.io", "pod-2");
         String address = SocketAddress.UNIX_PREFIX + podSocket;
         NodeSnapshot node = new NodeFixture()
-                .bundle(new Bundle("k8s.io", "pause", bundlePath("k8s.io", "pause"), false, Set.of("address"), address, null, "pod-2", null))
-                .bundle(new Bundle("k8s.io", "app", bundlePath("k8s.io", "app"), false, Set.of("address"), address, null, "pod-2", null))
-                .socket(podSocket, Probe.REFUSED)
+                .bundle(NodeFixture.bundle("k8s.io", "pause", bundlePath("k8s.io", "pause"), false, Set.of("address"), address, null, "pod-2", null))
+                .bundle(NodeFixture.bundle("k8s.io", "app", bundlePath("k8s.io", "app"), false, Set.of("address"), address, null, "pod-2", null))
+                .socket(podSocket, Result.REFUSED)
                 .build();
         Diagnosis d = Diagnosis.examine(node, Scope.ALL);
         List<Finding> sockets = d.findings().stream().filter(f -> f.kind() == ORPHANED_SOCKET).toList();
@@ -200,10 +200,10 @@ class DiagnosisTest {
     @Test
     void goShimAndJavaShimBundlesAreJudgedAlike() {
         NodeSnapshot node = new NodeFixture()
-                .task("default", "go-dead", 100, Probe.REFUSED)
-                .task("default", "java-dead", 200, Probe.REFUSED)
-                .task("default", "go-live", 300, Probe.ACCEPTING)
-                .task("default", "java-live", 400, Probe.ACCEPTING)
+                .task("default", "go-dead", 100, Result.REFUSED)
+                .task("default", "java-dead", 200, Result.REFUSED)
+                .task("default", "go-live", 300, Result.ACCEPTING)
+                .task("default", "java-live", 400, Result.ACCEPTING)
                 .goShim(301, "default", "go-live")
                 .process(401, 5, "0::/", "/", "/opt/jrunc/bin/java", "-XX:AOTCache=x", "-m",
                         "shim.cli/jrunc.cli.ShimMain", "-namespace", "default", "-id", "java-live", "-address",
@@ -217,9 +217,9 @@ class DiagnosisTest {
     @Test
     void namespaceFilterKeepsOnlyThatNamespaceAndNoUnattributedSockets() {
         NodeSnapshot node = new NodeFixture()
-                .task("default", "a", 100, Probe.REFUSED)
-                .task("k8s.io", "b", 200, Probe.REFUSED)
-                .socket(NodeFixture.SOCKETS.resolve("ef".repeat(32)), Probe.REFUSED)
+                .task("default", "a", 100, Result.REFUSED)
+                .task("k8s.io", "b", 200, Result.REFUSED)
+                .socket(NodeFixture.SOCKETS.resolve("ef".repeat(32)), Result.REFUSED)
                 .build();
         Diagnosis d = Diagnosis.examine(node, new Scope("k8s.io", Set.of()));
         assertTrue(d.findings().stream().allMatch(f -> "k8s.io".equals(f.namespace())), () -> d.findings().toString());
@@ -229,8 +229,8 @@ class DiagnosisTest {
     @Test
     void idFilterKeepsOnlyTheNamedLeftovers() {
         NodeSnapshot node = new NodeFixture()
-                .task("default", "a", 100, Probe.REFUSED)
-                .task("default", "b", 200, Probe.REFUSED)
+                .task("default", "a", 100, Result.REFUSED)
+                .task("default", "b", 200, Result.REFUSED)
                 .build();
         Diagnosis d = Diagnosis.examine(node, new Scope(null, Set.of("b")));
         assertTrue(d.findings().stream().allMatch(f -> "b".equals(f.id())));
@@ -240,20 +240,21 @@ class DiagnosisTest {
     @Test
     void leakedShimIsReportedButKilledOnlyWhenNamed() {
         Path socket = socketOf("default", "ghost");
-        NodeSnapshot node = new NodeFixture().goShim(1234, "default", "ghost").socket(socket, Probe.ACCEPTING).build();
+        NodeSnapshot node = new NodeFixture().goShim(1234, "default", "ghost").socket(socket, Result.ACCEPTING).build();
         Diagnosis all = Diagnosis.examine(node, Scope.ALL);
         assertEquals(List.of("leaked-shim"), kinds(all));
         assertEquals(1234, all.findings().getFirst().attributes().get("pid"));
         assertTrue(CleanPlan.of(all, null).isEmpty());
 
         CleanPlan named = CleanPlan.of(Diagnosis.examine(node, new Scope(null, Set.of("ghost"))), null);
-        assertEquals(List.of(CleanAction.Type.KILL, CleanAction.Type.REMOVE_SOCKET),
+        assertEquals(List.of(CleanAction.Type.SHUTDOWN_SHIM, CleanAction.Type.REMOVE_SOCKET),
                 named.actions().stream().map(CleanAction::type).toList());
+        assertEquals(Leftover.Proof.SHIM, named.actions().getFirst().proof());
     }
 
     @Test
     void shimServingATaskIsNotLeaked() {
-        NodeSnapshot node = new NodeFixture().task("default", "busy", 10, Probe.ACCEPTING).goShim(11, "default", "busy").build();
+        NodeSnapshot node = new NodeFixture().task("default", "busy", 10, Result.ACCEPTING).goShim(11, "default", "busy").build();
         assertTrue(Diagnosis.examine(node, Scope.ALL).clean());
     }
 
@@ -261,7 +262,7 @@ class DiagnosisTest {
     void aGroupedShimWhoseBundlesAreAllGoneIsLeakedThroughTheSocketItListensOn() {
         Path podSocket = socketOf("k8s.io", "pod-1");
         NodeSnapshot node = new NodeFixture().goShim(2000, "k8s.io", "pause-1")
-                .socket(podSocket, Probe.ACCEPTING).listening(2000, podSocket).build();
+                .socket(podSocket, Result.ACCEPTING).listening(2000, podSocket).build();
         Diagnosis d = Diagnosis.examine(node, Scope.ALL);
         assertEquals(List.of("leaked-shim"), kinds(d));
         assertEquals(podSocket.toString(), d.findings().getFirst().attributes().get("socket"));
@@ -271,10 +272,10 @@ class DiagnosisTest {
     void aGroupedShimStillNamedByAnotherBundleOfItsPodIsNotLeaked() {
         Path podSocket = socketOf("k8s.io", "pod-1");
         // the pause container's bundle (the shim's own -id) is gone; an app container of the pod still names the socket
-        Bundle app = new Bundle("k8s.io", "app-1", bundlePath("k8s.io", "app-1"), false, Set.of("address", "config.json"),
+        Bundle app = NodeFixture.bundle("k8s.io", "app-1", bundlePath("k8s.io", "app-1"), false, Set.of("address", "config.json"),
                 SocketAddress.UNIX_PREFIX + podSocket, "42", "pod-1", "/k8s.io/app-1");
         NodeSnapshot node = new NodeFixture().bundle(app).goShim(2000, "k8s.io", "pause-1")
-                .socket(podSocket, Probe.ACCEPTING).listening(2000, podSocket).build();
+                .socket(podSocket, Result.ACCEPTING).listening(2000, podSocket).build();
         assertTrue(Diagnosis.examine(node, Scope.ALL).clean(), () -> kinds(Diagnosis.examine(node, Scope.ALL)).toString());
     }
 

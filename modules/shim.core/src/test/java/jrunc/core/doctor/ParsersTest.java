@@ -95,24 +95,6 @@ class ParsersTest {
     }
 
     @Test
-    void configGivesGroupAnnotationFirstThenSandboxIdAndCgroupsPath() throws IOException {
-        assertEquals(new SpecFields.Config("g1", "/default/x"), SpecFields.config("""
-                {"ociVersion":"1.0.2","process":{"args":["sh"]},"annotations":{
-                "io.kubernetes.cri.sandbox-id":"pod","io.containerd.runc.v2.group":"g1"},
-                "linux":{"namespaces":[{"type":"pid"}],"cgroupsPath":"/default/x"}}"""));
-        assertEquals(new SpecFields.Config("pod", null),
-                SpecFields.config("{\"annotations\":{\"io.kubernetes.cri.sandbox-id\":\"pod\"}}"));
-        assertEquals(new SpecFields.Config(null, null), SpecFields.config("{}"));
-    }
-
-    @Test
-    void runcStateGivesInitPidAndStartTime() throws IOException {
-        assertEquals(new SpecFields.RuncInit(4242, 987654), SpecFields.runcState("""
-                {"id":"x","init_process_pid":4242,"init_process_start":987654,"created":"2025-01-01T00:00:00Z",
-                "config":{"rootfs":"/r","labels":["bundle=/b"]},"cgroup_paths":{"":"/sys/fs/cgroup/default/x"}}"""));
-    }
-
-    @Test
     void systemdCgroupsPathBecomesItsScopeUnderTheSliceTree() {
         assertEquals("/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice/cri-containerd-abc.scope",
                 ContainerMatch.cgroupOf("kubepods-besteffort-pod1.slice:cri-containerd:abc"));

@@ -102,6 +102,16 @@ public final class FakeOperatingSystem implements OperatingSystem {
     }
 
     @Override
+    public int pidfdOpen(int pid) throws IOException {
+        throw new ErrnoException("pidfd_open", ErrnoException.ESRCH, "pid " + pid);
+    }
+
+    @Override
+    public void pidfdSendSignal(int pidfd, int signal) throws IOException {
+        throw new ErrnoException("pidfd_send_signal", ErrnoException.ESRCH, "pidfd " + pidfd);
+    }
+
+    @Override
     public synchronized int[] pipe() throws IOException {
         Pipe p = Pipe.open();
         int r = nextFd++, w = nextFd++;
@@ -212,6 +222,16 @@ public final class FakeOperatingSystem implements OperatingSystem {
     @Override
     public void fchown(int fd, int uid, int gid) {
         chowns.add(new int[] {fd, uid, gid});
+    }
+
+    @Override
+    public jrunc.core.spi.FileStat lstat(Path path) throws IOException {
+        return jrunc.core.spi.JavaFiles.lstat(path);
+    }
+
+    @Override
+    public byte[] readRegularFile(Path path, int maxBytes) throws IOException {
+        return jrunc.core.spi.JavaFiles.readRegularFile(path, maxBytes);
     }
 
     @Override

@@ -28,6 +28,7 @@ final class FakeOs implements OperatingSystem {
     final List<Integer> killed = new ArrayList<>();
     final List<String> mounts = new ArrayList<>();
     final Map<String, Integer> busyCount = new HashMap<>();
+    final List<Integer> unmountFlags = new ArrayList<>();
     /** What a spawned program prints and its exit status, by argv. */
     Function<List<String>, Map.Entry<Integer, String>> program = argv -> Map.entry(0, "");
     /** When set, a started program runs until it is killed (a hung runc). */
@@ -86,6 +87,8 @@ final class FakeOs implements OperatingSystem {
         if (exit != null) exit.complete(new Exit(pid, 128 + signal, Instant.EPOCH));
     }
     @Override public boolean isAlive(int pid) { return false; }
+    @Override public int pidfdOpen(int pid) throws IOException { throw new ErrnoException("pidfd_open", ErrnoException.ESRCH, null); }
+    @Override public void pidfdSendSignal(int pidfd, int signal) throws IOException { throw new ErrnoException("pidfd_send_signal", ErrnoException.ESRCH, null); }
 
     @Override
     public int[] pipe() {
@@ -106,6 +109,8 @@ final class FakeOs implements OperatingSystem {
     @Override public void redirectStderr(int fd) {}
     @Override public void mkfifo(Path path, int mode) {}
     @Override public void fchown(int fd, int uid, int gid) {}
+    @Override public jrunc.core.spi.FileStat lstat(Path path) throws IOException { return jrunc.core.spi.JavaFiles.lstat(path); }
+    @Override public byte[] readRegularFile(Path path, int maxBytes) throws IOException { return jrunc.core.spi.JavaFiles.readRegularFile(path, maxBytes); }
     /**
      * bind(2) on a path that exists fails with EADDRINUSE; otherwise a file stands for the socket, so that the code
      * under test sees what it would on disk.
@@ -127,7 +132,9 @@ final class FakeOs implements OperatingSystem {
     @Override
     public void unmount(Path target, int flags) throws IOException {
         String t = target.toString();
+        unmountFlags.add(flags);
         int busy = busyCount.getOrDefault(t, 0);
+        if ((flags & MountFlags.MNT_DETACH) != 0) busy = 0;
         if (busy > 0) {
             busyCount.put(t, busy - 1);
             throw new ErrnoException("umount2", ErrnoException.EBUSY, t);

@@ -33,7 +33,9 @@ class StartPlanTest {
         bundle = Files.createDirectories(dir.resolve("bundle"));
         socketDir = dir.resolve("s");
         config("{}");
-        plan = new StartPlan(os, new ShimSocket(os, socketDir, alive::contains));
+        // the probe as the shim sees it: a listed socket accepts, another file refuses, no file is missing
+        plan = new StartPlan(os, new ShimSocket(os, socketDir, socket -> alive.contains(socket) ? SocketProbe.Result.ACCEPTING
+                : Files.exists(socket) ? SocketProbe.Result.REFUSED : SocketProbe.Result.MISSING));
     }
 
     private void config(String annotations) throws IOException {

@@ -22,11 +22,12 @@ class StopPathTest {
 
     @Test
     void runsRuncDeleteForceWithTheBundlesRuntimeAndRoot() throws IOException {
-        Files.writeString(bundle.resolve("runtime"), "/opt/runc");
+        // A root-owned binary writable by nobody else: what a runtime file must name (here one that exists everywhere).
+        Files.writeString(bundle.resolve("runtime"), "/usr/bin/true");
         Files.writeString(bundle.resolve("options.json"), "{\"root\":\"/run/custom\",\"systemd_cgroup\":true}");
         Files.writeString(bundle.resolve("init.pid"), "4242");
         StopResult r = new StopPath(os, clock).stop(bundle, "k8s.io", "c1", null);
-        assertEquals(List.of("/opt/runc", "--root", "/run/custom/k8s.io", "--log", bundle.resolve("log.json").toString(),
+        assertEquals(List.of(Path.of("/usr/bin/true").toRealPath().toString(), "--root", "/run/custom/k8s.io", "--log", bundle.resolve("log.json").toString(),
                 "--log-format", "json", "--systemd-cgroup", "delete", "--force", "c1"), os.spawned.getFirst().argv());
         assertEquals(4242, r.pid());
         assertEquals(137, r.exitStatus());
@@ -37,7 +38,9 @@ class StopPathTest {
     @Test
     void missingRuntimeFileMeansDefaultRuncNotFailure() {
         StopResult r = new StopPath(os, clock).stop(bundle, "default", "c1", null);
-        assertEquals(List.of("runc", "--root", "/run/containerd/runc/default"), os.spawned.getFirst().argv().subList(0, 3));
+        List<String> argv = os.spawned.getFirst().argv();
+        assertTrue(argv.getFirst().startsWith("/") && argv.getFirst().endsWith("/runc"), "runc from PATH: " + argv);
+        assertEquals(List.of("--root", "/run/containerd/runc/default"), argv.subList(1, 3));
         assertEquals(0, r.pid());
         assertEquals(List.of("read-init-pid " + bundle.resolve("init.pid") + ": missing: reporting pid 0"), r.warnings());
     }
@@ -107,5 +110,34 @@ class StopPathTest {
         StopResult r = new StopPath(os, clock).stop(bundle, "default", "c1", null);
         assertEquals(0, r.pid());
         assertEquals(1, r.warnings().size());
+    }
+
+    @Test
+    void aRuntimeFileNamingAWritableOrRelativeBinaryRunsNothing(@TempDir Path elsewhere) throws IOException {
+        Path binary = Files.writeString(elsewhere.resolve("runc"), "#!/bin/sh\n");
+        Files.setPosixFilePermissions(binary, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        for (String runtime : List.of(binary.toString(), "bin/runc", "/nonexistent/runc")) {
+            os.spawned.clear();
+            Files.writeString(bundle.resolve("runtime"), runtime);
+            StopResult r = new StopPath(os, clock).stop(bundle, "default", "c1", null);
+            assertTrue(os.spawned.isEmpty(), runtime + " was run");
+            assertFalse(runcStep(r).ok());
+            assertTrue(runcStep(r).detail().endsWith(": not run"), runcStep(r).detail());
+        }
+    }
+
+    @Test
+    void runcStateRecordingAnotherBundleIsNotDeleted(@TempDir Path runcRoot) throws IOException {
+        Path state = Files.createDirectories(runcRoot.resolve("default").resolve("c1"));
+        Files.writeString(state.resolve("state.json"),
+                "{\"init_process_pid\":1,\"config\":{\"labels\":[\"bundle=/other/containerd/c1\"]}}");
+        StopResult r = new StopPath(os, clock).stop(bundle, "default", "c1", runcRoot);
+        assertTrue(os.spawned.isEmpty(), "runc delete --force would kill the other containerd's c1");
+        assertTrue(runcStep(r).detail().contains("belongs to bundle /other/containerd/c1"), runcStep(r).detail());
+
+        Files.writeString(state.resolve("state.json"),
+                "{\"init_process_pid\":1,\"config\":{\"labels\":[\"bundle=" + bundle + "\"]}}");
+        new StopPath(os, clock).stop(bundle, "default", "c1", runcRoot);
+        assertEquals(1, os.spawned.size(), "its own runc state is deleted");
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import jrunc.core.fake.FakeOperatingSystem;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -22,12 +23,12 @@ class OciSpecTest {
             "{}|true",
             "not json|true"})
     void killAllUnlessTheContainerHasANewPidNamespace(String config, boolean killAll) throws Exception {
-        Path file = Files.writeString(dir.resolve("config.json"), config);
-        assertEquals(killAll, OciSpec.shouldKillAllOnExit(file));
+        Files.writeString(dir.resolve("config.json"), config);
+        assertEquals(killAll, OciSpec.shouldKillAllOnExit(new FakeOperatingSystem(), dir));
     }
 
     @org.junit.jupiter.api.Test
     void aMissingSpecMeansKillAll() {
-        assertTrue(OciSpec.shouldKillAllOnExit(dir.resolve("absent.json")));
+        assertTrue(OciSpec.shouldKillAllOnExit(new FakeOperatingSystem(), dir));
     }
 }

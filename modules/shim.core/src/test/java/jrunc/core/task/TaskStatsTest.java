@@ -83,6 +83,7 @@ class TaskStatsTest extends TaskServiceTestCase {
             "{}|''",
             "not json|''"})
     void cgroupsPathIsReadFromTheSpec(String config, String expected) throws Exception {
-        assertEquals(expected, OciSpec.cgroupsPath(Files.writeString(dir.resolve("config.json"), config)));
+        Files.writeString(dir.resolve("config.json"), config);
+        assertEquals(expected, OciSpec.cgroupsPath(new FakeOperatingSystem(), dir));
     }
 }

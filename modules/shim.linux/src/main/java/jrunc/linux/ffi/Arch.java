@@ -6,19 +6,21 @@ package jrunc.linux.ffi;
  * its own values here rather than inherit them silently.
  */
 public enum Arch {
-    /** glibc x86_64: posix_spawn_file_actions_t 80 bytes, posix_spawnattr_t 336, sigset_t 128. */
-    X86_64(80, 336, 128),
-    /** glibc aarch64: the same sizes as x86_64. */
-    AARCH64(80, 336, 128);
+    /** glibc x86_64: posix_spawn_file_actions_t 80 bytes, posix_spawnattr_t 336, sigset_t 128; O_NOFOLLOW 0400000. */
+    X86_64(80, 336, 128, 0400000),
+    /** glibc aarch64: the same sizes as x86_64; O_NOFOLLOW 0100000 ({@code arch/arm64/include/uapi/asm/fcntl.h}). */
+    AARCH64(80, 336, 128, 0100000);
 
     private final long spawnFileActionsSize;
     private final long spawnAttrSize;
     private final long sigsetSize;
+    private final int openNoFollow;
 
-    Arch(long spawnFileActionsSize, long spawnAttrSize, long sigsetSize) {
+    Arch(long spawnFileActionsSize, long spawnAttrSize, long sigsetSize, int openNoFollow) {
         this.spawnFileActionsSize = spawnFileActionsSize;
         this.spawnAttrSize = spawnAttrSize;
         this.sigsetSize = sigsetSize;
+        this.openNoFollow = openNoFollow;
     }
 
     /** The port of this JVM; fails on anything jrunc does not know the layouts of. */
@@ -45,5 +47,10 @@ public enum Arch {
 
     public long sigsetSize() {
         return sigsetSize;
+    }
+
+    /** open(2)'s O_NOFOLLOW, one of the few open flags whose value differs between the ports. */
+    public int openNoFollow() {
+        return openNoFollow;
     }
 }

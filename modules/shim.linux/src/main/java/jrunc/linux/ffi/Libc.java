@@ -358,4 +358,80 @@ public final class Libc {
     private static MemorySegment cString(Arena arena, String s) {
         return s == null ? MemorySegment.NULL : arena.allocateFrom(s);
     }
+
+    // statx(2): int statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *buf)
+    private static final class StatxCall {
+        static final MethodHandle MH = Native.errnoDowncall("statx",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+    }
+
+    /** lstat(2) of a path, through statx (one struct layout on every port). */
+    public static jrunc.core.spi.FileStat lstat(String path) throws ErrnoException {
+        return statx(Statx.AT_FDCWD, path, Statx.AT_SYMLINK_NOFOLLOW);
+    }
+
+    /** fstat(2) of an open descriptor, through statx with AT_EMPTY_PATH. */
+    public static jrunc.core.spi.FileStat fstat(int fd) throws ErrnoException {
+        return statx(fd, "", Statx.AT_EMPTY_PATH);
+    }
+
+    private static jrunc.core.spi.FileStat statx(int dirfd, String path, int flags) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Native.callState(arena);
+            MemorySegment buffer = arena.allocate(Statx.LAYOUT);
+            int r;
+            try {
+                r = (int) StatxCall.MH.invokeExact(state, dirfd, arena.allocateFrom(path), flags,
+                        Statx.STATX_BASIC_STATS | Statx.STATX_MNT_ID, buffer);
+            } catch (Throwable t) {
+                throw Native.unexpected(t);
+            }
+            if (r == -1) throw Native.failure("statx", state, path.isEmpty() ? "fd " + dirfd : path);
+            return Statx.toFileStat(buffer);
+        }
+    }
+
+    // syscall(2) for pidfd_open(2) and pidfd_send_signal(2): their numbers (434, 424) are the same on every port,
+    // and glibc only wraps them since 2.36. Every variadic argument goes as a long, the width the kernel reads.
+    private static final class Syscall2 {
+        static final MethodHandle MH = Native.errnoDowncall("syscall",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
+    }
+
+    private static final class Syscall4 {
+        static final MethodHandle MH = Native.errnoDowncall("syscall",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                Linker.Option.firstVariadicArg(1));
+    }
+
+    private static final long SYS_PIDFD_SEND_SIGNAL = 424, SYS_PIDFD_OPEN = 434;
+
+    /** pidfd_open(pid, 0): a close-on-exec descriptor naming the process that has {@code pid} now. */
+    public static int pidfdOpen(int pid) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Native.callState(arena);
+            long r;
+            try {
+                r = (long) Syscall2.MH.invokeExact(state, SYS_PIDFD_OPEN, (long) pid, 0L);
+            } catch (Throwable t) {
+                throw Native.unexpected(t);
+            }
+            if (r == -1) throw Native.failure("pidfd_open", state, "pid " + pid);
+            return (int) r;
+        }
+    }
+
+    /** pidfd_send_signal(pidfd, signal, NULL, 0). */
+    public static void pidfdSendSignal(int pidfd, int signal) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Native.callState(arena);
+            long r;
+            try {
+                r = (long) Syscall4.MH.invokeExact(state, SYS_PIDFD_SEND_SIGNAL, (long) pidfd, (long) signal, 0L, 0L);
+            } catch (Throwable t) {
+                throw Native.unexpected(t);
+            }
+            if (r == -1) throw Native.failure("pidfd_send_signal", state, "pidfd " + pidfd + " signal " + signal);
+        }
+    }
 }

@@ -68,4 +68,21 @@ class LayoutTest {
         assertEquals(0x0e, Constants.POSIX_SPAWN_SETPGROUP | Constants.POSIX_SPAWN_SETSIGDEF
                 | Constants.POSIX_SPAWN_SETSIGMASK, "three distinct glibc flag bits");
     }
+
+    @Test
+    void statxIs256BytesWithTheKernelsOffsets() {
+        assertEquals(256, Statx.LAYOUT.byteSize());
+        assertEquals(28, Statx.offsetOf("stx_mode"));
+        assertEquals(32, Statx.offsetOf("stx_ino"));
+        assertEquals(40, Statx.offsetOf("stx_size"));
+        assertEquals(112, Statx.offsetOf("stx_mtime"));
+        assertEquals(136, Statx.offsetOf("stx_dev_major"));
+        assertEquals(144, Statx.offsetOf("stx_mnt_id"));
+    }
+
+    @Test
+    void oNoFollowPerPort() {
+        assertEquals(0400000, Arch.X86_64.openNoFollow());
+        assertEquals(0100000, Arch.AARCH64.openNoFollow());
+    }
 }

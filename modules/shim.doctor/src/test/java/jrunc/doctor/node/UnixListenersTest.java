@@ -1,4 +1,4 @@
-package jrunc.linux.node;
+package jrunc.doctor.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package jrunc.linux.node;
+package jrunc.doctor.node;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,10 +11,12 @@ import java.util.List;
 import java.util.Map;
 import jrunc.core.doctor.NodeSnapshot.ProcessInfo;
 import jrunc.core.doctor.ProcStat;
+import jrunc.core.doctor.ShimArgv;
 
 /**
- * One pass over /proc: argv, start time, cgroup and root of every process. Processes come and go while we read;
- * one that vanishes half-way is simply left out.
+ * One pass over /proc: argv, start time and cgroup of every process, and the working directory of shim daemons.
+ * Processes come and go while we read; one that vanishes half-way is simply left out. /proc's files are the
+ * kernel's own (never a FIFO or a link a node could plant), so they are read with the JDK's file API.
  */
 final class ProcTable {
     private ProcTable() {}
@@ -42,11 +44,35 @@ final class ProcTable {
                 // A kernel thread or a zombie: never a container's process nor a shim; no cgroup or root to read.
                 return new ProcessInfo(pid, stat.ppid(), argv, stat.startTicks(), null, null);
             }
-            return new ProcessInfo(pid, stat.ppid(), argv, stat.startTicks(), readOrNull(pidDir.resolve("cgroup")),
-                    linkOrNull(pidDir.resolve("root")));
+            // containerd starts each shim in its bundle: its working directory says whose state it belongs to.
+            String cwd = ShimArgv.parse(argv) != null ? linkOrNull(pidDir.resolve("cwd")) : null;
+            return new ProcessInfo(pid, stat.ppid(), argv, stat.startTicks(), readOrNull(pidDir.resolve("cgroup")), cwd);
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /** The pid of the reader itself as this /proc numbers it ({@code /proc/self}), 0 when unknown. */
+    static int self(Path proc) {
+        try {
+            return pidOf(Files.readSymbolicLink(proc.resolve("self")).toString());
+        } catch (IOException | UnsupportedOperationException e) {
+            return 0;
+        }
+    }
+
+    /** pid 1, the reader and every ancestor of the reader, as /proc shows them now. */
+    static java.util.Set<Integer> protectedPids(Path proc) {
+        java.util.Set<Integer> out = new java.util.HashSet<>(java.util.Set.of(1));
+        for (int pid = self(proc); pid > 0 && out.add(pid); ) {
+            try {
+                ProcStat stat = ProcStat.parse(Files.readString(proc.resolve(Integer.toString(pid)).resolve("stat")));
+                pid = stat == null ? 0 : stat.ppid();
+            } catch (IOException e) {
+                pid = 0;
+            }
+        }
+        return out;
     }
 
     /** The start time of pid now, or -1 when it is gone. */

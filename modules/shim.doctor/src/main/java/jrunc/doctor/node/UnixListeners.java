@@ -1,4 +1,4 @@
-package jrunc.linux.node;
+package jrunc.doctor.node;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,12 +1,9 @@
-package jrunc.linux.node;
+package jrunc.doctor.node;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,9 +21,12 @@ import jrunc.core.doctor.Leftover.HiddenBundle;
 import jrunc.core.doctor.Leftover.LeakedShim;
 import jrunc.core.doctor.Leftover.OrphanSocket;
 import jrunc.core.doctor.Leftover.StrayRuncState;
+import jrunc.core.doctor.Leftover.Untouchable;
 import jrunc.core.doctor.NodeSnapshot.Bundle;
 import jrunc.core.doctor.NodeSnapshot.ProcessInfo;
 import jrunc.core.manager.MountInfo;
+import jrunc.core.spi.OperatingSystem;
+import jrunc.core.spi.UnsafeFileException;
 
 /**
  * The evidence of a diagnosis, read before anything is cleaned, for the incident record: per leftover the bundle's
@@ -56,10 +56,15 @@ public final class Evidence {
      */
     public record Entry(String name, Path source, byte[] content, boolean truncated) {}
 
-    private final NodeScanner.Options options;
+    /** log.json is read whole (through the safe reader) and cut to its tail; bigger than this, it is left out. */
+    static final int MAX_LOG_BYTES = 16 << 20;
 
-    public Evidence(NodeScanner.Options options) {
+    private final NodeScanner.Options options;
+    private final OperatingSystem os;
+
+    public Evidence(NodeScanner.Options options, OperatingSystem os) {
         this.options = options;
+        this.os = os;
     }
 
     public List<Entry> collect(Diagnosis d) throws IOException {
@@ -91,7 +96,11 @@ public final class Evidence {
                     file(dir + "/runc/state.json", r.runc().dir().resolve("state.json"), out);
                     if (r.runc().initPid() != 0) pids.add(r.runc().initPid());
                 }
-                case LeakedShim s -> pids.add(s.shim().pid());
+                case LeakedShim s -> {
+                    pids.add(s.shim().pid());
+                    for (Bundle b : s.bundles()) bundle(dir + "/bundles/" + b.id() + "/", b, out);
+                }
+                case Untouchable u -> { } // a planted file is read by no one; the manifest's findings name it
                 case OrphanSocket o -> { } // a socket file holds nothing to read; the manifest's findings name it
             }
             for (int pid : withDescendants(pids, children)) {
@@ -109,7 +118,7 @@ public final class Evidence {
         return l.namespace() + "/" + l.id();
     }
 
-    private void bundle(String prefix, Bundle b, List<Entry> out) throws IOException {
+    private void bundle(String prefix, Bundle b, List<Entry> out) {
         for (String f : BUNDLE_FILES) {
             if (b.files().contains(f)) file(prefix + f, b.path().resolve(f), out);
         }
@@ -137,33 +146,42 @@ public final class Evidence {
         return all;
     }
 
-    /** A regular file (never a FIFO, socket or device: reading one could block or change it), at most 1 MiB. */
-    private static void file(String name, Path source, List<Entry> out) {
+    /**
+     * A node file through the safe reader (never a FIFO, socket, device or link: reading one could block or change
+     * it), at most 1 MiB: a bigger one is listed, empty and marked truncated. /proc files are the kernel's.
+     */
+    private void file(String name, Path source, List<Entry> out) {
+        if (source.startsWith(options.proc())) {
+            procFile(name, source, out);
+            return;
+        }
         try {
-            if (!Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) return;
-            try (InputStream in = Files.newInputStream(source, LinkOption.NOFOLLOW_LINKS)) {
-                // /proc files report size 0: read up to the limit and one byte more to know whether it was cut.
-                byte[] bytes = in.readNBytes(MAX_FILE_BYTES + 1);
-                boolean cut = bytes.length > MAX_FILE_BYTES;
-                out.add(new Entry(name, source, cut ? Arrays.copyOf(bytes, MAX_FILE_BYTES) : bytes, cut));
-            }
+            out.add(new Entry(name, source, os.readRegularFile(source, MAX_FILE_BYTES), false));
+        } catch (UnsafeFileException e) {
+            if (e.tooLarge()) out.add(new Entry(name, source, new byte[0], true));
         } catch (IOException e) {
-            // Gone since the scan (a process exited): evidence of nothing.
+            // Gone since the scan: evidence of nothing.
         }
     }
 
-    private static void tail(String name, Path source, List<Entry> out) {
-        if (!Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) return;
-        try (SeekableByteChannel ch = Files.newByteChannel(source, LinkOption.NOFOLLOW_LINKS)) {
-            long size = ch.size();
-            long from = Math.max(0, size - LOG_TAIL_BYTES);
-            ch.position(from);
-            byte[] bytes = new byte[(int) (size - from)];
-            ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
-            while (buf.hasRemaining() && ch.read(buf) > 0) {
-                // read to the end
-            }
-            out.add(new Entry(name, source, Arrays.copyOf(bytes, buf.position()), from > 0));
+    private static void procFile(String name, Path source, List<Entry> out) {
+        try (InputStream in = Files.newInputStream(source)) {
+            // /proc files report size 0: read up to the limit and one byte more to know whether it was cut.
+            byte[] bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+            boolean cut = bytes.length > MAX_FILE_BYTES;
+            out.add(new Entry(name, source, cut ? Arrays.copyOf(bytes, MAX_FILE_BYTES) : bytes, cut));
+        } catch (IOException e) {
+            // the process exited since the scan
+        }
+    }
+
+    private void tail(String name, Path source, List<Entry> out) {
+        try {
+            byte[] all = os.readRegularFile(source, MAX_LOG_BYTES);
+            int from = Math.max(0, all.length - LOG_TAIL_BYTES);
+            out.add(new Entry(name, source, Arrays.copyOfRange(all, from, all.length), from > 0));
+        } catch (UnsafeFileException e) {
+            if (e.tooLarge()) out.add(new Entry(name, source, new byte[0], true));
         } catch (IOException e) {
             // gone since the scan
         }

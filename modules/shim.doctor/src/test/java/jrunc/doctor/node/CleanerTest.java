@@ -1,4 +1,4 @@
-package jrunc.linux.node;
+package jrunc.doctor.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,7 +20,6 @@ import jrunc.core.manager.SocketAddress;
 import jrunc.core.manager.StopPath;
 import jrunc.core.manager.StopResult;
 import jrunc.core.spi.OperatingSystem;
-import jrunc.linux.LinuxOperatingSystem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,7 +30,7 @@ class CleanerTest {
         stops.add(ns + "/" + id);
         return new StopResult(0, 137, Instant.now(), List.of(new StopResult.Step("runc delete --force", id, true, "")));
     };
-    private final OperatingSystem os = new LinuxOperatingSystem();
+    private final OperatingSystem os = OperatingSystem.load();
 
     private static List<Cleaner.Status> statuses(List<Cleaner.Outcome> outcomes) {
         return outcomes.stream().map(Cleaner.Outcome::status).toList();
@@ -44,7 +43,7 @@ class CleanerTest {
             Path dead = node.task("default", "down", false, 1);
             Path runcState = node.runcState("default", "down", 999_999, 5);
             Files.createSymbolicLink(dead.resolve("work"), Files.createDirectories(tmp.resolve("containerd-root-work")));
-            Diagnosis d = Diagnosis.examine(new NodeScanner(node.options(null)).scan(), Scope.ALL);
+            Diagnosis d = Diagnosis.examine(node.scanner(null).scan(), Scope.ALL);
             CleanPlan plan = CleanPlan.of(d, null);
 
             List<Cleaner.Outcome> outcomes = new Cleaner(fakeStop, os, node.options(null)).execute(plan);
@@ -55,7 +54,7 @@ class CleanerTest {
             assertFalse(Files.exists(runcState));
             assertTrue(Files.isDirectory(tmp.resolve("containerd-root-work")), "the work link's target is not ours");
             assertTrue(Files.exists(live.resolve("address")));
-            assertTrue(new NodeScanner(node.options(null)).scan().sockets().values().stream().allMatch(p -> p.alive()),
+            assertTrue(node.scanner(null).scan().sockets().values().stream().allMatch(p -> p.mayBeServed()),
                     "only the live shim's socket is left");
         }
     }
@@ -64,7 +63,7 @@ class CleanerTest {
     void bundleWhoseShimAnswersAgainIsLeftWhole() throws IOException {
         try (FakeNode node = new FakeNode(tmp)) {
             Path b = node.task("default", "back", false, 1);
-            CleanPlan plan = CleanPlan.of(Diagnosis.examine(new NodeScanner(node.options(null)).scan(), Scope.ALL), null);
+            CleanPlan plan = CleanPlan.of(Diagnosis.examine(node.scanner(null).scan(), Scope.ALL), null);
             // Between scan and clean, a shim comes up on that address (containerd restarted the task).
             Path socket = node.sockets.resolve(SocketAddress.hash(FakeNode.CONTAINERD, "default", "back"));
             Files.delete(socket);
@@ -85,15 +84,13 @@ class CleanerTest {
             int pid = (int) sleeper.pid();
             long start = ProcTable.startTicks(Path.of("/proc"), pid);
             Cleaner cleaner = new Cleaner(fakeStop, os, node.options(null));
-            CleanAction wrong = new CleanAction("default", "x", CleanAction.Type.KILL, Path.of("/proc/" + pid), pid,
-                    start + 1, "test");
+            CleanAction wrong = new CleanAction("default", "x", CleanAction.Type.KILL, Path.of("/proc/" + pid), pid, start + 1, jrunc.core.doctor.Leftover.Proof.CGROUP, List.of(), "test");
             List<Cleaner.Outcome> refused = cleaner.execute(new CleanPlan(List.of(wrong), null));
             assertEquals(Cleaner.Status.SKIPPED, refused.getFirst().status());
             assertTrue(refused.getFirst().detail().contains("another process"), refused.getFirst().detail());
             assertTrue(sleeper.isAlive());
 
-            CleanAction right = new CleanAction("default", "x", CleanAction.Type.KILL, Path.of("/proc/" + pid), pid,
-                    start, "test");
+            CleanAction right = new CleanAction("default", "x", CleanAction.Type.KILL, Path.of("/proc/" + pid), pid, start, jrunc.core.doctor.Leftover.Proof.CGROUP, List.of(), "test");
             assertEquals(Cleaner.Status.DONE, cleaner.execute(new CleanPlan(List.of(right), null)).getFirst().status());
             assertTrue(sleeper.waitFor(5, TimeUnit.SECONDS));
             assertEquals(137, sleeper.exitValue());
@@ -106,7 +103,7 @@ class CleanerTest {
     void socketThatAcceptsAtCleanTimeIsNotRemoved() throws IOException {
         try (FakeNode node = new FakeNode(tmp)) {
             Path s = node.listen(node.sockets.resolve("busy"));
-            CleanAction rm = new CleanAction(null, "busy", CleanAction.Type.REMOVE_SOCKET, s, 0, 0, "test");
+            CleanAction rm = new CleanAction(null, "busy", CleanAction.Type.REMOVE_SOCKET, s, "test");
             List<Cleaner.Outcome> o = new Cleaner(fakeStop, os, node.options(null)).execute(new CleanPlan(List.of(rm), null));
             assertEquals(Cleaner.Status.SKIPPED, o.getFirst().status());
             assertTrue(Files.exists(s));
@@ -120,7 +117,7 @@ class CleanerTest {
             Files.delete(dead.resolve("init.pid"));
             os.mount("jrunc-test", dead.resolve("rootfs"), "tmpfs", 0, "size=1m");
             Files.writeString(dead.resolve("rootfs/data"), "the container's");
-            CleanPlan plan = CleanPlan.of(Diagnosis.examine(new NodeScanner(node.options(null)).scan(), Scope.ALL),
+            CleanPlan plan = CleanPlan.of(Diagnosis.examine(node.scanner(null).scan(), Scope.ALL),
                     node.runc);
 
             List<Cleaner.Outcome> outcomes = new Cleaner(new StopPath(os)::stop, os, node.options(null)).execute(plan);
@@ -141,7 +138,7 @@ class CleanerTest {
             Path b = node.task("default", "held", false, 0);
             os.mount("jrunc-test", b.resolve("rootfs"), "tmpfs", 0, "size=1m");
             try {
-                CleanAction rm = new CleanAction("default", "held", CleanAction.Type.REMOVE_BUNDLE, b, 0, 0, "test");
+                CleanAction rm = new CleanAction("default", "held", CleanAction.Type.REMOVE_BUNDLE, b, "test");
                 Cleaner.Outcome o = new Cleaner(fakeStop, os, node.options(null)).execute(new CleanPlan(List.of(rm), null))
                         .getFirst();
                 assertEquals(Cleaner.Status.FAILED, o.status());
@@ -158,7 +155,7 @@ class CleanerTest {
         try (FakeNode node = new FakeNode(tmp)) {
             Path hidden = Files.createDirectories(node.bundle("default", ".half").resolve("rootfs"));
             os.mount("jrunc-test", hidden, "tmpfs", 0, "size=1m");
-            CleanPlan plan = CleanPlan.of(Diagnosis.examine(new NodeScanner(node.options(null)).scan(), Scope.ALL), null);
+            CleanPlan plan = CleanPlan.of(Diagnosis.examine(node.scanner(null).scan(), Scope.ALL), null);
 
             List<Cleaner.Outcome> outcomes = new Cleaner(fakeStop, os, node.options(null)).execute(plan);
 
@@ -166,6 +163,21 @@ class CleanerTest {
                     .map(o -> o.action().type().wireName() + ":" + o.status().wireName()).toList());
             assertFalse(Files.exists(hidden.getParent()));
             assertTrue(stops.isEmpty(), "a hidden bundle is never given to the Stop path");
+        }
+    }
+
+    @Test
+    void theDoctorItselfAndItsParentAreNeverSignalledWhateverThePlanSays() throws IOException {
+        try (FakeNode node = new FakeNode(tmp)) {
+            Cleaner cleaner = new Cleaner(fakeStop, os, node.options(null));
+            for (long pid : List.of(ProcessHandle.current().pid(), ProcessHandle.current().parent().orElseThrow().pid())) {
+                long start = ProcTable.startTicks(Path.of("/proc"), (int) pid);
+                CleanAction self = new CleanAction("default", "x", CleanAction.Type.KILL, Path.of("/proc/" + pid), (int) pid,
+                        start, jrunc.core.doctor.Leftover.Proof.RUNC_START_TIME, List.of(), "a forged plan");
+                Cleaner.Outcome o = cleaner.execute(new CleanPlan(List.of(self), null)).getFirst();
+                assertEquals(Cleaner.Status.FAILED, o.status(), o.toString());
+                assertTrue(o.detail().contains("never signalled"), o.detail());
+            }
         }
     }
 }

@@ -1,4 +1,4 @@
-package jrunc.linux.node;
+package jrunc.doctor.node;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
 import jrunc.core.doctor.NodeSnapshot;
+import jrunc.core.doctor.Roots;
+import jrunc.core.spi.OperatingSystem;
 import jrunc.core.manager.SocketAddress;
 
 /** A node laid out in a temp directory: state, socket dir and runc root, with real Unix sockets. */
@@ -23,9 +25,19 @@ final class FakeNode implements AutoCloseable {
         runc = Files.createDirectories(root.resolve("runc"));
     }
 
+    final OperatingSystem os = OperatingSystem.load();
+
     NodeScanner.Options options(String namespace) {
-        return new NodeScanner.Options(state, sockets, runc, namespace, Path.of("/proc"), Set.of(CONTAINERD),
-                Duration.ofMillis(100));
+        try {
+            return new NodeScanner.Options(new Roots(state.toRealPath(), sockets.toRealPath(), runc.toRealPath()),
+                    namespace, Path.of("/proc"), Set.of(), Duration.ofMillis(100));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    NodeScanner scanner(String namespace) {
+        return new NodeScanner(options(namespace), os);
     }
 
     Path bundle(String ns, String id) {

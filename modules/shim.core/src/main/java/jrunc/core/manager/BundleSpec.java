@@ -1,0 +1,100 @@
+package jrunc.core.manager;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+
+/**
+ * What jrunc needs from a bundle's {@code config.json} (the OCI spec), read in one streaming pass (jackson-core): a
+ * spec can be large and the shim reads it on every {@code start}. One parse for everyone: the shim's {@code start}
+ * (the group key), the Task service (cgroupsPath, the PID namespace) and shim-doctor (the same group key, so both
+ * hash the same socket).
+ *
+ * @param groupAnnotation   {@value #GROUP_ANNOTATION}, null when absent (present and empty is not absent)
+ * @param sandboxAnnotation {@value #SANDBOX_ANNOTATION}, null when absent
+ * @param cgroupsPath       {@code linux.cgroupsPath}, "" when none
+ * @param newPidNamespace   {@code linux.namespaces} has a {@code pid} entry without a {@code path}
+ */
+public record BundleSpec(String groupAnnotation, String sandboxAnnotation, String cgroupsPath, boolean newPidNamespace) {
+    /** Grouping annotations, in the order the runc shim tries them (containerd v1.6.20
+     * runtime/v2/runc/manager/manager_linux.go, groupLabels). */
+    public static final String GROUP_ANNOTATION = "io.containerd.runc.v2.group",
+            SANDBOX_ANNOTATION = "io.kubernetes.cri.sandbox-id";
+    private static final JsonFactory JSON = JsonFactory.builder().build();
+
+    /**
+     * The key the socket address is hashed over: the first grouping annotation that is present, even when its value
+     * is empty (Go's {@code if groupID, ok := spec.Annotations[group]; ok}), else the task id.
+     */
+    public String groupKey(String id) {
+        if (groupAnnotation != null) return groupAnnotation;
+        if (sandboxAnnotation != null) return sandboxAnnotation;
+        return id;
+    }
+
+    /**
+     * containerd's {@code ShouldKillAllOnExit} ({@code pkg/process/utils.go}, v1.6.20): when the container shares a
+     * PID namespace (none of its own, or one joined by path), killing the init does not take its other processes
+     * with it, so the shim must {@code runc kill --all} them.
+     */
+    public boolean shouldKillAllOnExit() {
+        return !newPidNamespace;
+    }
+
+    /** Parses config.json; anything but a JSON object is an IOException naming the file. */
+    public static BundleSpec parse(byte[] json) throws IOException {
+        String group = null, sandbox = null, cgroups = "";
+        boolean newPid = false;
+        try (JsonParser p = JSON.createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) throw new IOException(BundleFiles.CONFIG + ": not a JSON object");
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                if (field.equals("annotations") && t == JsonToken.START_OBJECT) {
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String key = p.currentName();
+                        JsonToken v = p.nextToken();
+                        if (v == JsonToken.VALUE_STRING && key.equals(GROUP_ANNOTATION)) group = p.getText();
+                        else if (v == JsonToken.VALUE_STRING && key.equals(SANDBOX_ANNOTATION)) sandbox = p.getText();
+                        else p.skipChildren();
+                    }
+                } else if (field.equals("linux") && t == JsonToken.START_OBJECT) {
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String key = p.currentName();
+                        JsonToken v = p.nextToken();
+                        if (key.equals("cgroupsPath") && v == JsonToken.VALUE_STRING) cgroups = p.getText();
+                        else if (key.equals("namespaces") && v == JsonToken.START_ARRAY) newPid |= namespacesHaveNewPid(p);
+                        else p.skipChildren();
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IOException(BundleFiles.CONFIG + ": " + e.getOriginalMessage(), e);
+        }
+        return new BundleSpec(group, sandbox, cgroups, newPid);
+    }
+
+    private static boolean namespacesHaveNewPid(JsonParser p) throws IOException {
+        boolean found = false;
+        JsonToken t;
+        while ((t = p.nextToken()) != JsonToken.END_ARRAY && t != null) {
+            if (t != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                continue;
+            }
+            String type = null, path = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                if (value == JsonToken.VALUE_STRING && field.equals("type")) type = p.getText();
+                else if (value == JsonToken.VALUE_STRING && field.equals("path")) path = p.getText();
+                else p.skipChildren();
+            }
+            if ("pid".equals(type) && (path == null || path.isEmpty())) found = true;
+        }
+        return found;
+    }
+}
