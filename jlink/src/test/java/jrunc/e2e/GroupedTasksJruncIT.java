@@ -16,10 +16,10 @@ class GroupedTasksJruncIT extends GroupedTasksIT {
 
     /**
      * The JVM's own threads (VM, GC, compiler, reference handling, signals, AOT replay), the virtual-thread scheduler
-     * and its pollers, the reaper and the exit handler: 19 when idle, a few more while carriers that served a burst
-     * of RPCs wait out their keep-alive.
+     * and its pollers, the reaper, the exit handler and the OOM watcher: 20 when idle, a few more while carriers that
+     * served a burst of RPCs, and the runc deadline timer, wait out their keep-alive.
      */
-    private static final int MAX_THREADS_BESIDES_STDIO = 22;
+    private static final int MAX_THREADS_BESIDES_STDIO = 24;
     /** One copier per stdio stream: ctr gives each task stdin, stdout and stderr FIFOs. */
     private static final int STDIO_THREADS_PER_TASK = 3;
     private static final String STDIO_THREAD = "jrunc-io-";

@@ -39,6 +39,15 @@ abstract class TaskLifecycleIT {
     }
 
     @Test
+    void aTaskWithoutStdioRunsToItsEnd(Ctr ctr) {
+        // runc's stdio is the container's /dev/null then: nothing of the shim's may stay open in the task
+        CtrResult result = ctr.run(List.of("--rm", "--null-io"), "quiet", "sh", "-c", "echo unseen; exit 7");
+
+        assertEquals(7, result.exitCode(), result::describe);
+        assertFalse(result.stdout().contains("unseen"), result::describe);
+    }
+
+    @Test
     void stdinReachesTheTask(Ctr ctr) {
         CtrResult result = ctr.runWithInput("hello from stdin\n", "reader", "sh", "-c", "read line; echo \"got $line\"");
 

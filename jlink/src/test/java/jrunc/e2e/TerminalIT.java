@@ -21,20 +21,21 @@ import org.junit.jupiter.api.Test;
  *
  * <p>{@code ctr -t} insists that its own stdin is a terminal, so ctr runs under util-linux {@code script}, which
  * gives it one. Inside, {@code stty} first sets that terminal's size; ctr sends the same size to the task with
- * ResizePty right after Start, so the container polls {@code stty size} until the resize has landed (ctr makes
- * the call after the process is already running, with either shim). One subclass per {@link Shim}: Go's shim is
- * the reference.
+ * ResizePty right after Start, so the container polls {@code stty size} until it reads that size (ctr makes the
+ * call after the process is already running, with either shim). A size sent before Start is {@link ExecTerminalIT}'s.
+ * One subclass per {@link Shim}: Go's shim is the reference.
  */
 abstract class TerminalIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final Duration STATE_TIMEOUT = Duration.ofSeconds(20);
     private static final String ROWS = "33", COLS = "101";
     /**
-     * Prints the terminal's name, then its size once ctr's ResizePty has arrived (at most ~5 s). While the size is
-     * still 0x0 busybox's {@code stty size} prints only an error (and exits 0), which is what the loop waits out.
+     * Prints the terminal's name, then its size once it is the client's (at most ~5 s): ctr sends ResizePty only after
+     * Start, with either shim, so the process may read the pty's first size (0x0, or nothing at all from busybox's
+     * {@code stty size}) before the resize lands. The loop waits for the expected size itself, not for any output.
      */
-    private static final String TTY_AND_SIZE = "tty; i=0; until [ -n \"$(stty size 2>/dev/null)\" ] || [ $i -ge 50 ]; "
-            + "do sleep 0.1; i=$((i+1)); done; stty size";
+    private static final String TTY_AND_SIZE = "tty; i=0; until [ \"$(stty size 2>/dev/null)\" = \"" + ROWS + " " + COLS
+            + "\" ] || [ $i -ge 50 ]; do sleep 0.1; i=$((i+1)); done; stty size";
     private static final Pattern PTS = Pattern.compile("/dev/pts/\\d+");
 
     @Test

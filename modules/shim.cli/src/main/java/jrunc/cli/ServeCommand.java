@@ -14,6 +14,7 @@ import jdk.net.UnixDomainPrincipal;
 import jrunc.core.manager.BundleFiles;
 import jrunc.core.manager.ShimFlags;
 import jrunc.core.manager.SocketAddress;
+import jrunc.core.manager.StartPlan;
 import jrunc.core.spi.OperatingSystem;
 import jrunc.core.events.EventPublisher;
 import jrunc.core.events.RemoteEventPublisher;
@@ -32,7 +33,6 @@ final class ServeCommand {
     /** The runc shim waits up to 5 s for its publisher to drain at exit. */
     private static final Duration PUBLISHER_DRAIN = Duration.ofSeconds(5);
     private static final System.Logger LOG = System.getLogger("jrunc.shim");
-    private static final int LISTENER_FD = 3;
     static final String TASK_V3 = "containerd.task.v3.Task";
 
     private final ShimFlags flags;
@@ -56,7 +56,7 @@ final class ServeCommand {
         try {
             os.becomeChildSubreaper();
             socket = socketPath(bundle);
-            ServerSocketChannel listener = flags.socket().isEmpty() ? os.inheritedListener(LISTENER_FD) : bind(socket);
+            ServerSocketChannel listener = flags.socket().isEmpty() ? os.inheritedListener(StartPlan.LISTENER_FD) : bind(socket);
             publisher = eventPublisher();
             EventPublisher events = publisher;
             String namespace = flags.namespace();
@@ -82,6 +82,8 @@ final class ServeCommand {
                 Thread.currentThread().interrupt();
             }
         }, "shim-sigterm"));
+        TtrpcServer serving = server;
+        ThreadDump.onSigusr1(serving::threads);
         LOG.log(Level.INFO, "jrunc shim serving on {0} (pid {1})", socket, String.valueOf(os.pid()));
         try {
             shutdown.await();

@@ -5,7 +5,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import jrunc.core.spi.ConsoleSocket;
 import jrunc.core.spi.ErrnoException;
 import jrunc.core.spi.FileStat;
@@ -13,6 +17,7 @@ import jrunc.core.spi.OperatingSystem;
 import jrunc.core.spi.Reaper;
 import jrunc.core.spi.Spawn;
 import jrunc.linux.ffi.Constants;
+import jrunc.linux.ffi.Events;
 import jrunc.linux.ffi.Libc;
 import jrunc.linux.ffi.Terminal;
 
@@ -212,5 +217,47 @@ public final class LinuxOperatingSystem implements OperatingSystem {
     public com.google.protobuf.Message cgroupMetrics(String cgroupsPath, int pid) throws IOException {
         String procCgroup = pid > 0 ? CgroupFiles.read(PROC.resolve(pid + "/cgroup")) : null;
         return CgroupStats.read(CgroupHierarchy.parse(mountInfo()), cgroupsPath, procCgroup);
+    }
+
+    // --- memory cgroup events -------------------------------------------------------------------------------
+    /** Locates the memory cgroup as {@link #cgroupMetrics} locates the cgroup, and watches it (see {@link OomMonitor}). */
+    @Override
+    public AutoCloseable watchOom(String cgroupsPath, int pid, Runnable onOom) throws IOException {
+        List<CgroupHierarchy> hierarchies = CgroupHierarchy.parse(mountInfo());
+        String procCgroup = pid > 0 ? CgroupFiles.read(PROC.resolve(pid + "/cgroup")) : null;
+        Map<String, Path> paths = CgroupStats.paths(cgroupsPath, procCgroup);
+        Optional<CgroupHierarchy> memory = hierarchies.stream().filter(h -> h.hasController("memory")).findFirst();
+        if (memory.isPresent()) {
+            Path relative = paths.containsKey("") ? paths.get("") : paths.get("memory");
+            if (relative == null) throw new NoSuchFileException(cgroupsPath, null, "no v1 memory cgroup for pid " + pid);
+            return OomMonitor.process().watchV1(memory.get().mountPoint().resolve(relative.toString()), onOom);
+        }
+        CgroupHierarchy unified = hierarchies.stream().filter(CgroupHierarchy::unified).findFirst()
+                .orElseThrow(() -> new NoSuchFileException("/sys/fs/cgroup", null, "no memory cgroup hierarchy is mounted"));
+        Path relative = paths.containsKey("") ? paths.get("") : paths.get("unified");
+        if (relative == null) throw new NoSuchFileException(cgroupsPath, null, "cgroup not found in the unified tree");
+        return OomMonitor.process().watchCounter(unified.mountPoint().resolve(relative.toString()).resolve("memory.events"),
+                "oom_kill", onOom);
+    }
+
+    // --- locks ----------------------------------------------------------------------------------------------
+    @Override
+    public AutoCloseable lockExclusive(Path path) throws IOException {
+        int fd = Libc.open(path.toString(), Constants.O_CLOEXEC, 0);
+        try {
+            while (true) {
+                try {
+                    Events.flock(fd, Events.LOCK_EX);
+                    break;
+                } catch (ErrnoException e) {
+                    if (e.errno() != ErrnoException.EINTR) throw e;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            close(fd);
+            throw e;
+        }
+        // closing the fd releases the lock
+        return () -> close(fd);
     }
 }

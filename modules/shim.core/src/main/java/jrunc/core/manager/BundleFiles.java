@@ -9,6 +9,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import jrunc.core.runc.Runc;
 
 /**
  * The files of a task bundle ({@code <state>/io.containerd.runtime.v2.task/<ns>/<id>}) that the shim reads and writes;
@@ -24,8 +25,8 @@ public final class BundleFiles {
     public static final String ADDRESS = "address", CONFIG = "config.json", INIT_PID = "init.pid", LOG = "log",
             LOG_JSON = "log.json", OPTIONS = "options.json", RUNTIME = "runtime", ROOTFS = "rootfs";
     /** runc's state root when the options name none; {@code /<namespace>} is appended. */
-    public static final String DEFAULT_RUNC_ROOT = "/run/containerd/runc";
-    public static final String DEFAULT_RUNC_BINARY = "runc";
+    public static final String DEFAULT_RUNC_ROOT = Runc.DEFAULT_ROOT.toString();
+    public static final String DEFAULT_RUNC_BINARY = Runc.DEFAULT_BINARY;
 
     private static final JsonFactory JSON = new JsonFactory();
 

@@ -7,9 +7,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import jrunc.core.runc.Runc;
+import jrunc.core.runc.RuncException;
 import jrunc.core.spi.OperatingSystem;
-import jrunc.core.task.Runc;
-import jrunc.core.task.RuncException;
+import jrunc.core.spi.Signals;
 
 /**
  * The shim's Stop path — what {@code containerd-shim-jrunc-v2 delete} and {@code shim-doctor clean} run for a task
@@ -25,7 +26,7 @@ import jrunc.core.task.RuncException;
  */
 public final class StopPath {
     /** 128 + SIGKILL: what containerd reports as the exit of a task whose shim died. */
-    public static final int EXIT_STATUS = 137;
+    public static final int EXIT_STATUS = Signals.exitStatus(Signals.SIGKILL);
     /** Leaves room for unmounting and the JVM's own start inside containerd's 5 s cleanup deadline. */
     static final Duration RUNC_DEADLINE = Duration.ofMillis(3000);
 
@@ -89,7 +90,7 @@ public final class StopPath {
             return;
         }
         Runc runc = Runc.forBundle(os, binary.toString(), root, bundle.resolve(BundleFiles.LOG_JSON), settings.systemdCgroup())
-                .withDeadline(runcDeadline);
+                .withLimit(runcDeadline);
         try {
             runc.delete(id, true);
             steps.add(new StopResult.Step("runc-delete", target, true, "deleted (or runc had no such container)"));

@@ -11,6 +11,6 @@ public record Exit(int pid, int status, Instant at) {
     /** Decodes a wait(2) status word. */
     public static int statusOf(int waitStatus) {
         int signal = waitStatus & 0x7f;
-        return signal == 0 ? (waitStatus >> 8) & 0xff : 128 + signal;
+        return signal == 0 ? (waitStatus >> 8) & 0xff : Signals.exitStatus(signal);
     }
 }

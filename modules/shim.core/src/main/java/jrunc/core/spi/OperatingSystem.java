@@ -155,6 +155,27 @@ public interface OperatingSystem {
      */
     com.google.protobuf.Message cgroupMetrics(String cgroupsPath, int pid) throws IOException;
 
+    // --- memory cgroup events -------------------------------------------------------------------------------
+    /**
+     * Watches a container's memory cgroup and runs {@code onOom} each time the kernel OOM-kills in it, as
+     * containerd's runc shim does for {@code /tasks/oom} (v1.6.20 runtime/v2/runc/task/ep_v1.go, oom_v2.go): an
+     * eventfd on {@code memory.oom_control} when the memory controller is a v1 hierarchy, else an inotify watch on
+     * the unified tree's {@code memory.events}, counting {@code oom_kill}. {@code onOom} runs on the one watcher
+     * thread of the process: keep it short. Closing the watch ends it; so does the cgroup's removal.
+     *
+     * @param cgroupsPath the spec's {@code linux.cgroupsPath}; used when absolute (the cgroupfs driver's form)
+     * @param pid         the init's pid, whose {@code /proc/<pid>/cgroup} locates the cgroup otherwise
+     * @throws java.nio.file.NoSuchFileException there is no memory cgroup to watch
+     */
+    AutoCloseable watchOom(String cgroupsPath, int pid, Runnable onOom) throws IOException;
+
+    // --- locks ----------------------------------------------------------------------------------------------
+    /**
+     * flock(LOCK_EX) on {@code path} (a directory will do), waiting for it; held until the returned lock is closed.
+     * Advisory: it only keeps out others who take it too.
+     */
+    AutoCloseable lockExclusive(Path path) throws IOException;
+
     /** Flags for {@link #open}: Linux x86_64/aarch64 values. */
     final class OpenFlags {
         public static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0100, O_TRUNC = 01000,

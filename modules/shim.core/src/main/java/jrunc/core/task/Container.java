@@ -6,16 +6,21 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
+import jrunc.core.mount.Rootfs;
+import jrunc.core.runc.Runc;
+import jrunc.core.stdio.ProcessIO;
 
 /**
  * One task: its bundle, its runc, its rootfs, the init and the execs by id. Mirrors {@code runtime/v2/runc/container.go}
  * (containerd v1.6.20).
  *
- * <p>Locking: one lock per container guards every process's state, pid and stdio, and the exec table. RPCs hold it
- * while they check a state and run the runc command that changes it, so two calls cannot both pass a check; Wait
- * never holds it, and neither does the exit handler while it runs {@code runc kill --all}.
+ * <p>Locking: one lock per container guards every process's state, pid and stdio, and the exec table. An operation
+ * holds it while it checks a state and runs the runc command that changes it, so two calls cannot both pass a
+ * check; Wait never holds it, and neither does the exit handler while it runs {@code runc kill --all}, nor an exec's
+ * Start while runc exec runs.
  */
 final class Container {
+    private final TaskHost host;
     private final String id;
     private final Path bundle;
     private final String namespace;
@@ -26,9 +31,11 @@ final class Container {
     private final InitProcess init;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, ExecProcess> execs = new HashMap<>(); // guarded by lock
+    private AutoCloseable oomWatch; // guarded by lock: the cgroup's OOM watch, from Start until Delete
 
-    Container(String id, Path bundle, String namespace, Runc runc, Rootfs rootfs, boolean killAllOnInitExit,
-              ProcessIO.Owner ioOwner, Stdio initStdio) {
+    Container(TaskHost host, String id, Path bundle, String namespace, Runc runc, Rootfs rootfs,
+              boolean killAllOnInitExit, ProcessIO.Owner ioOwner, InitProcess.Spec init) {
+        this.host = host;
         this.id = id;
         this.bundle = bundle;
         this.namespace = namespace;
@@ -36,7 +43,11 @@ final class Container {
         this.rootfs = rootfs;
         this.killAllOnInitExit = killAllOnInitExit;
         this.ioOwner = ioOwner;
-        this.init = new InitProcess(this, initStdio);
+        this.init = new InitProcess(this, init);
+    }
+
+    TaskHost host() {
+        return host;
     }
 
     String id() {
@@ -51,8 +62,14 @@ final class Container {
         return namespace;
     }
 
+    /** The container's runc, without a caller's deadline: for clean-ups, which must run whoever gave up. */
     Runc runc() {
         return runc;
+    }
+
+    /** The container's runc for a call that must answer by {@code deadlineNanos}. */
+    Runc runc(long deadlineNanos) {
+        return runc.within(deadlineNanos);
     }
 
     Rootfs rootfs() {
@@ -84,17 +101,21 @@ final class Container {
         if (!lock.isHeldByCurrentThread()) throw new IllegalStateException("container " + id + " lock not held");
     }
 
-    /** The init for "", else the exec; NOT_FOUND as containerd words it. Caller holds the lock. */
+    /** The init for "", else the exec; NOT_FOUND as containerd words it. */
     Process process(String execId) throws TaskException {
-        assertLocked();
         if (execId.isEmpty()) return init;
-        ExecProcess exec = execs.get(execId);
-        // Go's wording (containerd v1.6.20 runtime/v2/runc/container.go, Process): containerd 2.x shows it as it is
-        if (exec == null) throw TaskException.notFound("process does not exist " + execId + ": not found");
-        return exec;
+        lock();
+        try {
+            ExecProcess exec = execs.get(execId);
+            // Go's wording (containerd v1.6.20 runtime/v2/runc/container.go, Process): containerd 2.x shows it as it is
+            if (exec == null) throw TaskException.notFound("process does not exist " + execId + ": not found");
+            return exec;
+        } finally {
+            unlock();
+        }
     }
 
-    /** Reserves an exec id; ALREADY_EXISTS for one in use (containerd's {@code ReserveProcess}). */
+    /** Reserves an exec id; ALREADY_EXISTS for one in use (containerd's {@code ReserveProcess}). Caller holds the lock. */
     void addExec(ExecProcess exec) throws TaskException {
         assertLocked();
         if (execs.putIfAbsent(exec.execId(), exec) != null) throw TaskException.alreadyExists("id " + exec.execId());
@@ -108,5 +129,19 @@ final class Container {
     List<ExecProcess> execs() {
         assertLocked();
         return new ArrayList<>(execs.values());
+    }
+
+    /** Caller holds the lock. */
+    void watchOom(AutoCloseable watch) {
+        assertLocked();
+        oomWatch = watch;
+    }
+
+    /** Caller holds the lock. */
+    AutoCloseable takeOomWatch() {
+        assertLocked();
+        AutoCloseable watch = oomWatch;
+        oomWatch = null;
+        return watch;
     }
 }

@@ -3,29 +3,31 @@ package jrunc.core.task;
 import com.google.protobuf.Any;
 import com.google.protobuf.Empty;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import jrunc.core.events.BareAny;
 import jrunc.core.events.Topics;
-import jrunc.core.spi.ErrnoException;
+import jrunc.core.runc.RuncException;
 import jrunc.core.spi.Exit;
 import jrunc.core.spi.OperatingSystem;
+import jrunc.core.stdio.Stdio;
+import jrunc.core.stdio.WindowSize;
+import jrunc.core.ttrpc.CallContext;
 import jrunc.core.ttrpc.Code;
 import jrunc.proto.events.TaskCreate;
 import jrunc.proto.events.TaskDelete;
 import jrunc.proto.events.TaskExecAdded;
+import jrunc.proto.events.TaskExecStarted;
 import jrunc.proto.events.TaskExit;
 import jrunc.proto.events.TaskIO;
 import jrunc.proto.events.TaskPaused;
 import jrunc.proto.events.TaskResumed;
+import jrunc.proto.events.TaskStart;
 import jrunc.proto.runc.ProcessDetails;
 import jrunc.proto.task.*;
 import jrunc.proto.types.ProcessInfo;
@@ -33,12 +35,12 @@ import jrunc.proto.types.ProcessInfo;
 /**
  * containerd's Task service ({@code containerd.task.v2.Task}) over runc. Mirrors
  * {@code runtime/v2/runc/task/service.go} (containerd v1.6.20), with 1.7.20's exit matching ({@link ExitRouter}).
- * Each method answers one RPC; errors are {@link TaskException}s classified here and turned into ttrpc statuses
- * by {@link TaskHandlers}. Methods are called concurrently; see {@link Container} for the locking.
+ * It finds the container and process a call names, hands the call to the process (which runs runc and changes its
+ * state), and publishes the events. Its errors are {@link TaskException}s, classified where they arise; methods are
+ * called concurrently, see {@link Container} for the locking.
  */
 public final class TaskService implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(TaskService.class.getName());
-    private static final int SIGKILL = 9;
     static final String PROCESS_DETAILS_TYPE = "containerd.runc.v1.ProcessDetails";
 
     private final OperatingSystem os;
@@ -47,9 +49,7 @@ public final class TaskService implements AutoCloseable {
     private final Runnable shutdown;
     private final ExitRouter exits;
     private final ContainerFactory factory;
-    private final ProcessStarter starter;
-    private final Map<String, Container> containers = new ConcurrentHashMap<>();
-    private final Set<String> creating = new HashSet<>(); // guarded by itself: ids whose Create is in flight
+    private final ContainerTable containers = new ContainerTable();
 
     /**
      * @param namespace the shim's {@code -namespace}, used when a call carries no namespace metadata
@@ -65,8 +65,7 @@ public final class TaskService implements AutoCloseable {
         this.defaultNamespace = namespace;
         this.shutdown = shutdown;
         this.exits = new ExitRouter(os.reaper(), this::onExit);
-        this.factory = new ContainerFactory(os, exits, tempDir);
-        this.starter = new ProcessStarter(os, events, exits, tempDir);
+        this.factory = new ContainerFactory(new TaskHost(os, exits, tempDir));
     }
 
     /** go-runc puts exec specs in $XDG_RUNTIME_DIR, else the default temp dir. */
@@ -77,16 +76,12 @@ public final class TaskService implements AutoCloseable {
 
     // --- lifecycle ------------------------------------------------------------------------------------------
 
-    public CreateTaskResponse create(String namespace, CreateTaskRequest r) throws TaskException {
-        String ns = namespace == null || namespace.isEmpty() ? defaultNamespace : namespace;
-        synchronized (creating) {
-            if (containers.containsKey(r.getId()) || !creating.add(r.getId())) {
-                throw TaskException.alreadyExists("container " + r.getId() + ": already exists");
-            }
-        }
+    public CreateTaskResponse create(CallContext ctx, CreateTaskRequest r) throws TaskException {
+        String ns = ctx.namespace().isEmpty() ? defaultNamespace : ctx.namespace();
+        CompletableFuture<Void> done = containers.reserve(r.getId());
         try {
-            Container c = factory.create(ns, r, created -> {
-                containers.put(created.id(), created);
+            Container c = factory.create(ns, r, ctx.deadlineNanos(), created -> {
+                containers.add(created);
                 events.publish(Topics.TASK_CREATE, TaskCreate.newBuilder()
                         .setContainerId(r.getId()).setBundle(r.getBundle()).addAllRootfs(r.getRootfsList())
                         .setIo(TaskIO.newBuilder().setStdin(r.getStdin()).setStdout(r.getStdout())
@@ -95,82 +90,63 @@ public final class TaskService implements AutoCloseable {
             });
             return CreateTaskResponse.newBuilder().setPid(pidOf(c, c.init())).build();
         } finally {
-            synchronized (creating) {
-                creating.remove(r.getId());
-            }
+            containers.release(r.getId(), done);
         }
     }
 
-    public StartResponse start(StartRequest r) throws TaskException {
+    public StartResponse start(CallContext ctx, StartRequest r) throws TaskException {
         Container c = container(r.getId());
-        int pid = r.getExecId().isEmpty() ? starter.startInit(c) : starter.startExec(c, r.getExecId());
+        Process p = c.process(r.getExecId());
+        int pid = switch (p) {
+            case InitProcess init -> {
+                int started = init.start(ctx.deadlineNanos(), () -> events.publish(Topics.TASK_START,
+                        TaskStart.newBuilder().setContainerId(c.id()).setPid(init.pid()).build()));
+                watchOom(c, started);
+                yield started;
+            }
+            case ExecProcess exec -> exec.start(ctx.deadlineNanos(), started -> events.publish(Topics.TASK_EXEC_STARTED,
+                    TaskExecStarted.newBuilder().setContainerId(c.id()).setExecId(exec.execId()).setPid(started).build()));
+        };
         return StartResponse.newBuilder().setPid(pid).build();
     }
 
-    public DeleteResponse delete(DeleteRequest r) throws TaskException {
+    /** Delete of the init forgets the container (and any exec runc took with it); of an exec, only the exec. */
+    public DeleteResponse delete(CallContext ctx, DeleteRequest r) throws TaskException {
         Container c = container(r.getId());
+        Process p = c.process(r.getExecId());
+        ProcessState deleted = p.delete(ctx.deadlineNanos());
+        exits.forget(p);
         c.lock();
         try {
-            Process p = c.process(r.getExecId());
-            if (p instanceof ExecProcess exec) return deleteExec(c, exec);
-            return deleteInit(c);
+            switch (p) {
+                case ExecProcess exec -> c.removeExec(exec.execId());
+                case InitProcess init -> {
+                    for (ExecProcess exec : c.execs()) {
+                        exits.forget(exec);
+                        exec.io().close();
+                    }
+                    closeQuietly(c.takeOomWatch(), c.id());
+                    containers.remove(c);
+                    events.publish(Topics.TASK_DELETE, TaskDelete.newBuilder().setContainerId(c.id()).setPid(init.pid())
+                            .setExitStatus(deleted.exitStatus()).setExitedAt(Timestamps.of(deleted.exitedAt())).build());
+                }
+            }
+            return DeleteResponse.newBuilder().setPid(p.pid()).setExitStatus(deleted.exitStatus())
+                    .setExitedAt(Timestamps.of(deleted.exitedAt())).build();
         } finally {
             c.unlock();
         }
     }
 
-    private DeleteResponse deleteInit(Container c) throws TaskException {
-        InitProcess init = c.init();
-        ProcessState next = init.state().delete();
-        try {
-            c.runc().delete(c.id(), false);
-        } catch (RuncException e) {
-            throw e.runtimeError("failed to delete task");
-        }
-        init.transition(next);
-        exits.forget(init);
-        init.io().close();
-        // runc delete took any exec left with the container: stop matching and copying for them too
-        for (ExecProcess exec : c.execs()) {
-            exits.forget(exec);
-            exec.io().close();
-        }
-        if (c.rootfs() != null) c.rootfs().unmountAll();
-        containers.remove(c.id());
-        events.publish(Topics.TASK_DELETE, TaskDelete.newBuilder().setContainerId(c.id()).setPid(init.pid())
-                .setExitStatus(next.exitStatus()).setExitedAt(Timestamps.of(next.exitedAt())).build());
-        return deleteResponse(init.pid(), next);
-    }
-
-    /** An exec is forgotten without an event (the runc shim sends /tasks/delete for the init only). */
-    private DeleteResponse deleteExec(Container c, ExecProcess exec) throws TaskException {
-        if (exec.starting()) throw TaskException.failedPrecondition("cannot delete a process that is starting");
-        ProcessState next = exec.state().delete();
-        exec.transition(next);
-        exits.forget(exec);
-        exec.io().close();
-        c.removeExec(exec.execId());
-        try {
-            Files.deleteIfExists(exec.pidFile());
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "failed to remove " + exec.pidFile() + ": " + e.getMessage());
-        }
-        return deleteResponse(exec.pid(), next);
-    }
-
-    private static DeleteResponse deleteResponse(int pid, ProcessState deleted) {
-        return DeleteResponse.newBuilder().setPid(pid).setExitStatus(deleted.exitStatus())
-                .setExitedAt(Timestamps.of(deleted.exitedAt())).build();
-    }
-
-    public Empty exec(ExecProcessRequest r) throws TaskException {
+    public Empty exec(CallContext ctx, ExecProcessRequest r) throws TaskException {
         Container c = container(r.getId());
         if (r.getExecId().isEmpty()) throw TaskException.invalidArgument("exec id must not be empty");
         Stdio stdio = new Stdio(r.getStdin(), r.getStdout(), r.getStderr(), r.getTerminal());
         c.lock();
         try {
-            c.init().state().checkExec();
-            c.addExec(new ExecProcess(c, r.getExecId(), stdio, r.getSpec().getValue().toByteArray()));
+            c.init().checkExec();
+            byte[] spec = ExecSpec.forRunc(r.getSpec().getValue().toByteArray(), r.getTerminal(), null);
+            c.addExec(new ExecProcess(c, r.getExecId(), stdio, spec));
             events.publish(Topics.TASK_EXEC_ADDED, TaskExecAdded.newBuilder()
                     .setContainerId(c.id()).setExecId(r.getExecId()).build());
         } finally {
@@ -181,44 +157,16 @@ public final class TaskService implements AutoCloseable {
 
     // --- signals and state ----------------------------------------------------------------------------------
 
-    public Empty kill(KillRequest r) throws TaskException {
-        Container c = container(r.getId());
-        c.lock();
-        try {
-            Process p = c.process(r.getExecId());
-            p.state().checkKill();
-            if (p instanceof InitProcess) {
-                try {
-                    c.runc().kill(c.id(), r.getSignal(), r.getAll());
-                } catch (RuncException e) {
-                    throw KillErrors.classify(e.getMessage());
-                }
-            } else {
-                killExec((ExecProcess) p, r.getSignal());
-            }
-        } finally {
-            c.unlock();
-        }
+    public Empty kill(CallContext ctx, KillRequest r) throws TaskException {
+        container(r.getId()).process(r.getExecId()).kill(r.getSignal(), r.getAll(), ctx.deadlineNanos());
         return Empty.getDefaultInstance();
     }
 
-    private void killExec(ExecProcess exec, int signal) throws TaskException {
-        if (exec.pid() == 0) throw TaskException.failedPrecondition("process not created");
-        try {
-            os.kill(exec.pid(), signal);
-        } catch (ErrnoException e) {
-            if (e.errno() == ErrnoException.ESRCH) throw TaskException.notFound("process already finished");
-            throw TaskException.unknown("unknown error after kill: " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw TaskException.unknown("unknown error after kill: " + e.getMessage(), e);
-        }
-    }
-
-    public StateResponse state(StateRequest r) throws TaskException {
+    public StateResponse state(CallContext ctx, StateRequest r) throws TaskException {
         Container c = container(r.getId());
+        Process p = c.process(r.getExecId());
         c.lock();
         try {
-            Process p = c.process(r.getExecId());
             Stdio io = p.stdio();
             ProcessState s = p.state();
             return StateResponse.newBuilder().setId(p.id()).setBundle(c.bundle().toString()).setPid(p.pid())
@@ -231,15 +179,8 @@ public final class TaskService implements AutoCloseable {
     }
 
     /** Blocks until the process has exited, without holding any lock. */
-    public WaitResponse await(WaitRequest r) throws TaskException {
-        Container c = container(r.getId());
-        Process p;
-        c.lock();
-        try {
-            p = c.process(r.getExecId());
-        } finally {
-            c.unlock();
-        }
+    public WaitResponse await(CallContext ctx, WaitRequest r) throws TaskException {
+        Process p = container(r.getId()).process(r.getExecId());
         ProcessState stopped;
         try {
             stopped = p.exited().get();
@@ -253,11 +194,11 @@ public final class TaskService implements AutoCloseable {
                 .setExitedAt(Timestamps.of(stopped.exitedAt())).build();
     }
 
-    public PidsResponse pids(PidsRequest r) throws TaskException {
+    public PidsResponse pids(CallContext ctx, PidsRequest r) throws TaskException {
         Container c = container(r.getId());
         List<Integer> pids;
         try {
-            pids = c.runc().ps(c.id());
+            pids = c.runc(ctx.deadlineNanos()).ps(c.id());
         } catch (RuncException e) {
             throw TaskException.unknown("failed to list processes: " + e.getMessage(), e);
         }
@@ -284,85 +225,57 @@ public final class TaskService implements AutoCloseable {
         return response.build();
     }
 
-    public Empty closeIO(CloseIORequest r) throws TaskException {
-        Container c = container(r.getId());
-        c.lock();
-        try {
-            c.process(r.getExecId()).io().closeStdin();
-        } finally {
-            c.unlock();
-        }
+    public Empty closeIO(CallContext ctx, CloseIORequest r) throws TaskException {
+        container(r.getId()).process(r.getExecId()).closeStdin();
         return Empty.getDefaultInstance();
     }
 
-    public Empty pause(PauseRequest r) throws TaskException {
+    public Empty pause(CallContext ctx, PauseRequest r) throws TaskException {
         Container c = container(r.getId());
-        c.lock();
-        try {
-            ProcessState next = c.init().state().pause();
-            try {
-                c.runc().pause(c.id());
-            } catch (RuncException e) {
-                throw e.runtimeError("OCI runtime pause failed");
-            }
-            c.init().transition(next);
-            events.publish(Topics.TASK_PAUSED, TaskPaused.newBuilder().setContainerId(c.id()).build());
-        } finally {
-            c.unlock();
-        }
+        c.init().pause(ctx.deadlineNanos());
+        events.publish(Topics.TASK_PAUSED, TaskPaused.newBuilder().setContainerId(c.id()).build());
         return Empty.getDefaultInstance();
     }
 
-    public Empty resume(ResumeRequest r) throws TaskException {
+    public Empty resume(CallContext ctx, ResumeRequest r) throws TaskException {
         Container c = container(r.getId());
-        c.lock();
-        try {
-            ProcessState next = c.init().state().resume();
-            try {
-                c.runc().resume(c.id());
-            } catch (RuncException e) {
-                throw e.runtimeError("OCI runtime resume failed");
-            }
-            c.init().transition(next);
-            events.publish(Topics.TASK_RESUMED, TaskResumed.newBuilder().setContainerId(c.id()).build());
-        } finally {
-            c.unlock();
-        }
+        c.init().resume(ctx.deadlineNanos());
+        events.publish(Topics.TASK_RESUMED, TaskResumed.newBuilder().setContainerId(c.id()).build());
         return Empty.getDefaultInstance();
     }
 
     /** {@code runc update --resources -} with the LinuxResources JSON as sent; the annotations are ignored, as in containerd. */
-    public Empty update(UpdateTaskRequest r) throws TaskException {
+    public Empty update(CallContext ctx, UpdateTaskRequest r) throws TaskException {
+        container(r.getId()).init().update(r.getResources().getValue().toByteArray(), ctx.deadlineNanos());
+        return Empty.getDefaultInstance();
+    }
+
+    /** {@code runc checkpoint} into the request's path; containerd's shim publishes no event for it. */
+    public Empty checkpoint(CallContext ctx, CheckpointTaskRequest r) throws TaskException {
         Container c = container(r.getId());
-        c.lock();
-        try {
-            c.init().state().checkUpdate();
-            c.runc().update(c.id(), r.getResources().getValue().toByteArray());
-        } catch (RuncException e) {
-            throw e.runtimeError("OCI runtime update failed");
-        } finally {
-            c.unlock();
-        }
+        c.init().checkpoint(Checkpoints.of(r), ctx.deadlineNanos());
+        return Empty.getDefaultInstance();
+    }
+
+    /** TIOCSWINSZ on the process's pty master; kept for one not made yet; ignored by one without a terminal. */
+    public Empty resizePty(CallContext ctx, ResizePtyRequest r) throws TaskException {
+        container(r.getId()).process(r.getExecId()).resize(new WindowSize(r.getWidth(), r.getHeight()));
         return Empty.getDefaultInstance();
     }
 
     // --- shim -----------------------------------------------------------------------------------------------
 
     /** Never an error: containerd asks this after its own restart, for ids this shim may never have seen. */
-    public ConnectResponse connect(ConnectRequest r) {
+    public ConnectResponse connect(CallContext ctx, ConnectRequest r) {
         ConnectResponse.Builder response = ConnectResponse.newBuilder().setShimPid(os.pid());
-        Container c = containers.get(r.getId());
+        Container c = containers.lookup(r.getId());
         if (c != null) response.setTaskPid(pidOf(c, c.init()));
         return response.build();
     }
 
     /** A no-op while any container is left: a grouped shim serves the others still. */
-    public Empty shutdown(ShutdownRequest r) {
-        boolean idle;
-        synchronized (creating) {
-            idle = containers.isEmpty() && creating.isEmpty();
-        }
-        if (idle) shutdown.run();
+    public Empty shutdown(CallContext ctx, ShutdownRequest r) {
+        if (containers.isIdle()) shutdown.run();
         return Empty.getDefaultInstance();
     }
 
@@ -371,7 +284,7 @@ public final class TaskService implements AutoCloseable {
      * v1 or v2 Metrics under a bare type_url. The cgroup is found from the spec's {@code cgroupsPath}, or from the
      * init's pid while it runs; a pid that has exited is not asked about, as it may belong to someone else by now.
      */
-    public StatsResponse stats(StatsRequest r) throws TaskException {
+    public StatsResponse stats(CallContext ctx, StatsRequest r) throws TaskException {
         Container c = container(r.getId());
         int pid;
         c.lock();
@@ -390,51 +303,29 @@ public final class TaskService implements AutoCloseable {
         }
     }
 
-    public Empty checkpoint(CheckpointTaskRequest r) throws TaskException {
-        container(r.getId());
-        throw TaskException.unimplemented("checkpoint is not supported by jrunc (CRIU)");
-    }
-
-    /** TIOCSWINSZ on the process's pty master; a process without a terminal ignores it (containerd's Resize). */
-    public Empty resizePty(ResizePtyRequest r) throws TaskException {
-        Container c = container(r.getId());
-        c.lock();
-        try {
-            c.process(r.getExecId()).io().resize(r.getWidth(), r.getHeight());
-        } catch (IOException e) {
-            throw TaskException.unknown("failed to resize pty: " + e.getMessage(), e);
-        } finally {
-            c.unlock();
-        }
-        return Empty.getDefaultInstance();
-    }
-
-    /** True while any container is registered. */
-    public boolean hasContainers() {
-        return !containers.isEmpty();
-    }
-
     @Override
     public void close() {
         exits.close();
-    }
-
-    // --- exits ----------------------------------------------------------------------------------------------
-
-    /**
-     * On the exit thread. For an init sharing a PID namespace, first {@code runc kill --all} so nothing in the
-     * container outlives it (containerd's {@code checkProcesses}). Then record and publish, under the lock so
-     * that no RPC sees the process half-exited.
-     */
-    private void onExit(Process p, Exit exit) {
-        Container c = p.container();
-        if (p instanceof InitProcess && c.killAllOnInitExit()) {
+        for (Container c : containers.all()) {
+            c.lock();
             try {
-                c.runc().kill(c.id(), SIGKILL, true);
-            } catch (RuncException e) {
-                LOG.log(System.Logger.Level.DEBUG, "kill --all after init exit of " + c.id() + ": " + e.getMessage());
+                closeQuietly(c.takeOomWatch(), c.id());
+            } finally {
+                c.unlock();
             }
         }
+    }
+
+    // --- exits and OOM --------------------------------------------------------------------------------------
+
+    /**
+     * On the exit thread. What must go first goes first (for an init sharing a PID namespace: every other process
+     * of its container killed and gone); then record and publish, under the lock so that no RPC sees the process
+     * half-exited.
+     */
+    private void onExit(Process p, Exit exit) {
+        p.settleBeforeExit();
+        Container c = p.container();
         c.lock();
         try {
             if (!p.recordExit(exit.status(), exit.at())) return;
@@ -445,10 +336,47 @@ public final class TaskService implements AutoCloseable {
         }
     }
 
+    /**
+     * Publishes {@code /tasks/oom} each time the kernel OOM-kills in the container's memory cgroup, from Start until
+     * Delete (containerd adds the cgroup to its OOM watcher at Start). A cgroup that cannot be watched is logged,
+     * as containerd does, and the task runs on.
+     */
+    private void watchOom(Container c, int pid) {
+        String cgroupsPath = OciSpec.cgroupsPath(os, c.bundle());
+        AutoCloseable watch;
+        try {
+            watch = os.watchOom(cgroupsPath, pid, () -> events.publish(Topics.TASK_OOM,
+                    jrunc.proto.events.TaskOOM.newBuilder().setContainerId(c.id()).build()));
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "add the cgroup of " + c.id() + " to the OOM monitor: " + e.getMessage());
+            return;
+        }
+        c.lock();
+        try {
+            if (!containers.holds(c)) {
+                closeQuietly(watch, c.id()); // deleted meanwhile
+                return;
+            }
+            closeQuietly(c.takeOomWatch(), c.id());
+            c.watchOom(watch);
+        } finally {
+            c.unlock();
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable watch, String id) {
+        if (watch == null) return;
+        try {
+            watch.close();
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.DEBUG, "closing the OOM watch of " + id + ": " + e);
+        }
+    }
+
     // --- lookups --------------------------------------------------------------------------------------------
 
     private Container container(String id) throws TaskException {
-        Container c = containers.get(id);
+        Container c = containers.lookup(id);
         if (c == null) throw TaskException.notFound("container not created");
         return c;
     }

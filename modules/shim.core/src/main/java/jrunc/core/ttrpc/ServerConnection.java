@@ -149,17 +149,24 @@ final class ServerConnection implements Runnable {
     }
 
     private Response invoke(CallContext context, ByteString payload) {
+        long started = System.nanoTime();
+        Response response;
         try {
             byte[] result = registry.lookup(context.service(), context.method()).handle(context, payload.toByteArray());
             // Go's server always sets the status, OK included; we send the same bytes.
-            return Response.newBuilder().setStatus(OK)
+            response = Response.newBuilder().setStatus(OK)
                     .setPayload(result == null ? ByteString.EMPTY : ByteString.copyFrom(result)).build();
         } catch (TtrpcException e) {
-            return Response.newBuilder().setStatus(Statuses.fromThrowable(e)).build();
+            response = Response.newBuilder().setStatus(Statuses.fromThrowable(e)).build();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, context.service() + "/" + context.method() + " failed: " + e, e);
-            return Response.newBuilder().setStatus(Statuses.fromThrowable(e)).build();
+            response = Response.newBuilder().setStatus(Statuses.fromThrowable(e)).build();
         }
+        Status status = response.getStatus();
+        LOG.log(Level.DEBUG, () -> context.method() + " answered " + Code.of(status.getCode())
+                + (status.getMessage().isEmpty() ? "" : " \"" + status.getMessage() + "\"") + " in "
+                + (System.nanoTime() - started) / 1_000_000 + " ms");
+        return response;
     }
 
     private void respond(int streamId, Status status) {

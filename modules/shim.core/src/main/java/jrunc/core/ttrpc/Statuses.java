@@ -2,7 +2,6 @@ package jrunc.core.ttrpc;
 
 import java.io.EOFException;
 import java.io.FileNotFoundException;
-import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
@@ -21,18 +20,29 @@ public final class Statuses {
         return Status.newBuilder().setCode(code.value()).setMessage(message).build();
     }
 
-    /** The status a handler's failure goes out as. */
+    /**
+     * The status a handler's failure goes out as. A {@link TtrpcException} classified by its thrower keeps its code;
+     * anything else (an unclassified UNKNOWN one included) gets the code of the first plain I/O error in its chain of
+     * causes, as ttrpc's {@code convertCode} finds one with {@code errors.Is}, else UNKNOWN. The message is always the
+     * failure's own.
+     */
     public static Status fromThrowable(Throwable failure) {
-        if (failure instanceof TtrpcException e) return of(e.code(), messageOf(e));
-        Throwable cause = failure instanceof UncheckedIOException u && u.getCause() != null ? u.getCause() : failure;
-        Code code = switch (cause) {
-            case NoSuchFileException _, FileNotFoundException _ -> Code.NOT_FOUND;
-            case FileAlreadyExistsException _ -> Code.ALREADY_EXISTS;
-            case AccessDeniedException _ -> Code.PERMISSION_DENIED;
-            case EOFException _ -> Code.OUT_OF_RANGE;
-            default -> Code.UNKNOWN;
-        };
-        return of(code, messageOf(failure));
+        if (failure instanceof TtrpcException e && e.code() != Code.UNKNOWN) return of(e.code(), messageOf(e));
+        return of(codeOfCauses(failure), messageOf(failure));
+    }
+
+    private static Code codeOfCauses(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            Code code = switch (t) {
+                case NoSuchFileException _, FileNotFoundException _ -> Code.NOT_FOUND;
+                case FileAlreadyExistsException _ -> Code.ALREADY_EXISTS;
+                case AccessDeniedException _ -> Code.PERMISSION_DENIED;
+                case EOFException _ -> Code.OUT_OF_RANGE;
+                default -> null;
+            };
+            if (code != null) return code;
+        }
+        return Code.UNKNOWN;
     }
 
     /** The exception a caller sees for a non-OK status. */

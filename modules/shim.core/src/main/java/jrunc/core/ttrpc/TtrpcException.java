@@ -19,20 +19,8 @@ public class TtrpcException extends Exception {
         return code;
     }
 
-    public static TtrpcException notFound(String message) {
-        return new TtrpcException(Code.NOT_FOUND, message);
-    }
-
-    public static TtrpcException failedPrecondition(String message) {
-        return new TtrpcException(Code.FAILED_PRECONDITION, message);
-    }
-
     public static TtrpcException invalidArgument(String message) {
         return new TtrpcException(Code.INVALID_ARGUMENT, message);
-    }
-
-    public static TtrpcException alreadyExists(String message) {
-        return new TtrpcException(Code.ALREADY_EXISTS, message);
     }
 
     public static TtrpcException unimplemented(String message) {

@@ -38,9 +38,12 @@ public final class TtrpcServer implements AutoCloseable {
     private final ServerSocketChannel listener;
     private final ServiceRegistry registry;
     private final Predicate<UnixDomainPrincipal> peerCheck;
-    private final ThreadFactory connectionThreads = Thread.ofVirtual().name("ttrpc-connection-", 1).factory();
+    /** The virtual threads this server runs, alive: the JDK lists only platform threads, a thread dump needs these. */
+    private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    private final ThreadFactory connectionThreads = tracked(Thread.ofVirtual().name("ttrpc-connection-", 1).factory());
     /** One virtual thread per call; nothing to shut down, so a late deadline timer never meets a closed executor. */
-    private final Executor handlers = task -> Thread.ofVirtual().name("ttrpc-handler").start(task);
+    private final ThreadFactory handlerThreads = tracked(Thread.ofVirtual().name("ttrpc-handler").factory());
+    private final Executor handlers = task -> handlerThreads.newThread(task).start();
     private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
     private final List<IntConsumer> closedListeners = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
@@ -64,8 +67,30 @@ public final class TtrpcServer implements AutoCloseable {
         if (acceptor != null) throw new IllegalStateException("ttrpc server already started");
         if (closed) throw new ClosedChannelException();
         listener.configureBlocking(true);
-        acceptor = Thread.ofVirtual().name("ttrpc-accept").start(this::acceptLoop);
+        acceptor = tracked(Thread.ofVirtual().name("ttrpc-accept").factory()).newThread(this::acceptLoop);
+        acceptor.start();
         return this;
+    }
+
+    /** The virtual threads of this server still running (accept loop, connections, calls), for a thread dump. */
+    public List<Thread> threads() {
+        return List.copyOf(threads);
+    }
+
+    /** Threads from {@code factory} that are listed in {@link #threads} while they run. */
+    private ThreadFactory tracked(ThreadFactory factory) {
+        return task -> {
+            Thread[] self = new Thread[1];
+            self[0] = factory.newThread(() -> {
+                try {
+                    task.run();
+                } finally {
+                    threads.remove(self[0]);
+                }
+            });
+            threads.add(self[0]);
+            return self[0];
+        };
     }
 
     /** Connections currently open. */

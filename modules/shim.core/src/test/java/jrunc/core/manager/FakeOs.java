@@ -98,7 +98,7 @@ final class FakeOs implements OperatingSystem {
     }
 
     @Override public int open(Path path, int flags, int mode) { return nextFd++; }
-    @Override public void close(int fd) {}
+    @Override public void close(int fd) { closed.add(fd); }
 
     @Override
     public InputStream inputStream(int fd) {
@@ -111,7 +111,21 @@ final class FakeOs implements OperatingSystem {
     @Override public void fchown(int fd, int uid, int gid) {}
     @Override public jrunc.core.spi.FileStat lstat(Path path) throws IOException { return jrunc.core.spi.JavaFiles.lstat(path); }
     @Override public byte[] readRegularFile(Path path, int maxBytes) throws IOException { return jrunc.core.spi.JavaFiles.readRegularFile(path, maxBytes); }
-    @Override public int listenUnix(Path path) { return nextFd++; }
+    /**
+     * bind(2) on a path that exists fails with EADDRINUSE; otherwise a file stands for the socket, so that the code
+     * under test sees what it would on disk.
+     */
+    @Override
+    public int listenUnix(Path path) throws IOException {
+        if (java.nio.file.Files.exists(path)) throw new ErrnoException("bind", ErrnoException.EADDRINUSE, path.toString());
+        java.nio.file.Files.createFile(path);
+        listening.add(path);
+        return nextFd++;
+    }
+
+    /** Sockets bound through {@link #listenUnix}, in order. */
+    final List<Path> listening = new ArrayList<>();
+    final List<Integer> closed = new ArrayList<>();
     @Override public ServerSocketChannel inheritedListener(int fd) { throw new UnsupportedOperationException(); }
     @Override public void mount(String source, Path target, String fsType, long flags, String data) {}
 
@@ -137,13 +151,36 @@ final class FakeOs implements OperatingSystem {
         return sb.toString();
     }
 
-    @Override public int oomScoreAdj(int pid) { return 0; }
-    @Override public void setOomScoreAdj(int pid, int score) {}
-    @Override public void joinCgroup(int pid, String cgroupPath) {}
-    @Override public void createSchedCoreCookie(int pgid) {}
+    /** Every process's oom_score_adj, as set; unset ones read -999 (containerd's on Debian). */
+    final Map<Integer, Integer> oomScores = new HashMap<>();
+    final Map<Integer, String> cgroups = new HashMap<>();
+    int schedCoreCookies;
+    /** When set, setting an OOM score fails with this. */
+    IOException oomScoreFailure;
+
+    @Override public int oomScoreAdj(int pid) { return oomScores.getOrDefault(pid, -999); }
+
+    @Override
+    public void setOomScoreAdj(int pid, int score) throws IOException {
+        if (oomScoreFailure != null) throw oomScoreFailure;
+        oomScores.put(pid, score);
+    }
+
+    @Override public void joinCgroup(int pid, String cgroupPath) { cgroups.put(pid, cgroupPath); }
+    @Override public void createSchedCoreCookie(int pgid) { schedCoreCookies++; }
 
     @Override public jrunc.core.spi.ConsoleSocket openConsoleSocket(Path dir) { throw new UnsupportedOperationException(); }
     @Override public void resizePty(int fd, int width, int height) { throw new UnsupportedOperationException(); }
     @Override public int dup(int fd) { throw new UnsupportedOperationException(); }
     @Override public com.google.protobuf.Message cgroupMetrics(String cgroupsPath, int pid) { throw new UnsupportedOperationException(); }
+
+    @Override public AutoCloseable watchOom(String cgroupsPath, int pid, Runnable onOom) { throw new UnsupportedOperationException(); }
+    /** Paths locked with {@link #lockExclusive}, in order. */
+    final List<Path> locks = new ArrayList<>();
+
+    @Override
+    public AutoCloseable lockExclusive(Path path) {
+        locks.add(path);
+        return () -> {};
+    }
 }

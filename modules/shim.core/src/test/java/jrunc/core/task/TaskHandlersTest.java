@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import jrunc.core.fake.FakeOperatingSystem;
+import jrunc.core.fake.FakeRunc;
 import jrunc.core.ttrpc.CallContext;
 import jrunc.core.ttrpc.Code;
 import jrunc.core.ttrpc.ServiceRegistry;

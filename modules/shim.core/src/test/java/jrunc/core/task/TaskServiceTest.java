@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import jrunc.core.events.Topics;
+import jrunc.core.fake.FakeOperatingSystem;
+import jrunc.core.runc.RuncOptions;
 import jrunc.core.ttrpc.Code;
 import jrunc.proto.events.TaskCreate;
 import jrunc.proto.events.TaskDelete;
@@ -32,8 +34,8 @@ class TaskServiceTest extends TaskServiceTestCase {
     }
 
     private int createAndStart() throws TaskException {
-        service.create("default", createRequest().build());
-        return service.start(StartRequest.newBuilder().setId("c1").build()).getPid();
+        service.create(CALL, createRequest().build());
+        return service.start(CALL, StartRequest.newBuilder().setId("c1").build()).getPid();
     }
 
     private static TaskException refusal(ThrowingCall call) {
@@ -48,15 +50,15 @@ class TaskServiceTest extends TaskServiceTestCase {
     @Test
     void taskLifecyclePublishesCreateStartExitDeleteInOrder() throws Exception {
         Mount snapshot = Mount.newBuilder().setType("bind").setSource("/snapshots/1/fs").addOptions("rbind").addOptions("ro").build();
-        CreateTaskResponse created = service.create("default", createRequest().addRootfs(snapshot).build());
+        CreateTaskResponse created = service.create(CALL, createRequest().addRootfs(snapshot).build());
         int pid = created.getPid();
         assertEquals(runc.containerPids.getFirst(), pid);
         assertEquals(1, os.mountDepth(bundle.resolve("rootfs")));
 
-        assertEquals(pid, service.start(StartRequest.newBuilder().setId("c1").build()).getPid());
+        assertEquals(pid, service.start(CALL, StartRequest.newBuilder().setId("c1").build()).getPid());
         CompletableFuture<WaitResponse> waiting = CompletableFuture.supplyAsync(() -> {
             try {
-                return service.await(WaitRequest.newBuilder().setId("c1").build());
+                return service.await(CALL, WaitRequest.newBuilder().setId("c1").build());
             } catch (TaskException e) {
                 throw new RuntimeException(e);
             }
@@ -73,7 +75,7 @@ class TaskServiceTest extends TaskServiceTestCase {
         assertEquals(3, exit.getExitStatus());
         assertEquals(waited.getExitedAt(), exit.getExitedAt());
 
-        DeleteResponse deleted = service.delete(DeleteRequest.newBuilder().setId("c1").build());
+        DeleteResponse deleted = service.delete(CALL, DeleteRequest.newBuilder().setId("c1").build());
         assertEquals(pid, deleted.getPid());
         assertEquals(3, deleted.getExitStatus());
         assertEquals(exit.getExitedAt(), deleted.getExitedAt());
@@ -85,14 +87,14 @@ class TaskServiceTest extends TaskServiceTestCase {
         assertEquals(exit.getExitedAt(), delete.getExitedAt());
         assertEquals(0, os.mountDepth(bundle.resolve("rootfs")), "rootfs unmounted at delete");
         assertTrue(runc.ran("delete", "c1"));
-        assertEquals(Code.NOT_FOUND, refusal(() -> service.state(StateRequest.newBuilder().setId("c1").build())).code());
+        assertEquals(Code.NOT_FOUND, refusal(() -> service.state(CALL, StateRequest.newBuilder().setId("c1").build())).code());
     }
 
     @Test
     void taskCreateEventCarriesTheRequest() throws Exception {
         Mount m = Mount.newBuilder().setType("overlay").setSource("overlay").addOptions("lowerdir=/l").build();
         Files.writeString(dir.resolve("out"), "");
-        service.create("default", createRequest().addRootfs(m).setStdout(dir.resolve("out").toString()).build());
+        service.create(CALL, createRequest().addRootfs(m).setStdout(dir.resolve("out").toString()).build());
         TaskCreate create = events.await(Topics.TASK_CREATE, TaskCreate.class);
         assertEquals("c1", create.getContainerId());
         assertEquals(bundle.toString(), create.getBundle());
@@ -103,8 +105,8 @@ class TaskServiceTest extends TaskServiceTestCase {
 
     @Test
     void stateOfCreatedProcessSendsGoZeroExitTime() throws Exception {
-        int pid = service.create("default", createRequest().setStdin("").build()).getPid();
-        StateResponse state = service.state(StateRequest.newBuilder().setId("c1").build());
+        int pid = service.create(CALL, createRequest().setStdin("").build()).getPid();
+        StateResponse state = service.state(CALL, StateRequest.newBuilder().setId("c1").build());
         assertEquals("c1", state.getId());
         assertEquals(bundle.toString(), state.getBundle());
         assertEquals(pid, state.getPid());
@@ -119,7 +121,7 @@ class TaskServiceTest extends TaskServiceTestCase {
         int pid = createAndStart();
         os.reaper.exit(pid, 0);
         events.await(Topics.TASK_EXIT, TaskExit.class);
-        TaskException e = refusal(() -> service.kill(KillRequest.newBuilder().setId("c1").setSignal(9).build()));
+        TaskException e = refusal(() -> service.kill(CALL, KillRequest.newBuilder().setId("c1").setSignal(9).build()));
         assertEquals(Code.NOT_FOUND, e.code());
         assertEquals("process already finished", e.getMessage());
     }
@@ -127,7 +129,7 @@ class TaskServiceTest extends TaskServiceTestCase {
     @Test
     void killOfRunningInitRunsRuncKill() throws Exception {
         createAndStart();
-        service.kill(KillRequest.newBuilder().setId("c1").setSignal(15).setAll(true).build());
+        service.kill(CALL, KillRequest.newBuilder().setId("c1").setSignal(15).setAll(true).build());
         assertTrue(runc.ran("kill", "--all", "c1", "15"));
     }
 
@@ -135,13 +137,13 @@ class TaskServiceTest extends TaskServiceTestCase {
     void killThatRuncReportsAsFinishedAnswersNotFound() throws Exception {
         createAndStart();
         runc.failures.put("kill", "container not running");
-        assertEquals(Code.NOT_FOUND, refusal(() -> service.kill(KillRequest.newBuilder().setId("c1").setSignal(9).build())).code());
+        assertEquals(Code.NOT_FOUND, refusal(() -> service.kill(CALL, KillRequest.newBuilder().setId("c1").setSignal(9).build())).code());
     }
 
     @Test
     void deleteOfRunningProcessIsRefused() throws Exception {
         createAndStart();
-        TaskException e = refusal(() -> service.delete(DeleteRequest.newBuilder().setId("c1").build()));
+        TaskException e = refusal(() -> service.delete(CALL, DeleteRequest.newBuilder().setId("c1").build()));
         assertEquals(Code.FAILED_PRECONDITION, e.code());
         assertEquals("cannot delete a running process", e.getMessage());
         assertFalse(runc.ran("delete", "c1"));
@@ -150,13 +152,13 @@ class TaskServiceTest extends TaskServiceTestCase {
     @Test
     void startOfStartedProcessIsRefused() throws Exception {
         createAndStart();
-        assertEquals(Code.FAILED_PRECONDITION, refusal(() -> service.start(StartRequest.newBuilder().setId("c1").build())).code());
+        assertEquals(Code.FAILED_PRECONDITION, refusal(() -> service.start(CALL, StartRequest.newBuilder().setId("c1").build())).code());
     }
 
     @Test
     void deleteOfCreatedTaskPublishesDeleteWithZeroTime() throws Exception {
-        int pid = service.create("default", createRequest().build()).getPid();
-        DeleteResponse deleted = service.delete(DeleteRequest.newBuilder().setId("c1").build());
+        int pid = service.create(CALL, createRequest().build()).getPid();
+        DeleteResponse deleted = service.delete(CALL, DeleteRequest.newBuilder().setId("c1").build());
         assertEquals(pid, deleted.getPid());
         assertEquals(Timestamps.GO_ZERO_TIME, deleted.getExitedAt());
         os.reaper.exit(pid, 137); // runc delete killed it: nobody is told any more
@@ -166,36 +168,36 @@ class TaskServiceTest extends TaskServiceTestCase {
     @Test
     void unknownContainerAnswersNotFound() {
         StateRequest state = StateRequest.newBuilder().setId("nope").build();
-        assertEquals(Code.NOT_FOUND, refusal(() -> service.state(state)).code());
-        assertEquals(Code.NOT_FOUND, refusal(() -> service.kill(KillRequest.newBuilder().setId("nope").build())).code());
-        assertEquals(Code.NOT_FOUND, refusal(() -> service.delete(DeleteRequest.newBuilder().setId("nope").build())).code());
-        assertEquals(Code.NOT_FOUND, refusal(() -> service.pids(PidsRequest.newBuilder().setId("nope").build())).code());
-        assertEquals(Code.NOT_FOUND, refusal(() -> service.await(WaitRequest.newBuilder().setId("nope").build())).code());
+        assertEquals(Code.NOT_FOUND, refusal(() -> service.state(CALL, state)).code());
+        assertEquals(Code.NOT_FOUND, refusal(() -> service.kill(CALL, KillRequest.newBuilder().setId("nope").build())).code());
+        assertEquals(Code.NOT_FOUND, refusal(() -> service.delete(CALL, DeleteRequest.newBuilder().setId("nope").build())).code());
+        assertEquals(Code.NOT_FOUND, refusal(() -> service.pids(CALL, PidsRequest.newBuilder().setId("nope").build())).code());
+        assertEquals(Code.NOT_FOUND, refusal(() -> service.await(CALL, WaitRequest.newBuilder().setId("nope").build())).code());
     }
 
     @Test
     void unknownExecAnswersNotFound() throws Exception {
         createAndStart();
-        TaskException e = refusal(() -> service.state(StateRequest.newBuilder().setId("c1").setExecId("x").build()));
+        TaskException e = refusal(() -> service.state(CALL, StateRequest.newBuilder().setId("c1").setExecId("x").build()));
         assertEquals(Code.NOT_FOUND, e.code());
     }
 
     @Test
     void connectWithUnknownIdAnswersZeroTaskPid() throws Exception {
-        ConnectResponse unknown = service.connect(ConnectRequest.newBuilder().setId("nope").build());
+        ConnectResponse unknown = service.connect(CALL, ConnectRequest.newBuilder().setId("nope").build());
         assertEquals(FakeOperatingSystem.SHIM_PID, unknown.getShimPid());
         assertEquals(0, unknown.getTaskPid());
-        int pid = service.create("default", createRequest().build()).getPid();
-        assertEquals(pid, service.connect(ConnectRequest.newBuilder().setId("c1").build()).getTaskPid());
+        int pid = service.create(CALL, createRequest().build()).getPid();
+        assertEquals(pid, service.connect(CALL, ConnectRequest.newBuilder().setId("c1").build()).getTaskPid());
     }
 
     @Test
     void shutdownIsNoOpWhileContainersRemain() throws Exception {
-        service.create("default", createRequest().build());
-        service.shutdown(ShutdownRequest.newBuilder().setId("c1").build());
+        service.create(CALL, createRequest().build());
+        service.shutdown(CALL, ShutdownRequest.newBuilder().setId("c1").build());
         assertEquals(0, shutdowns.get());
-        service.delete(DeleteRequest.newBuilder().setId("c1").build());
-        service.shutdown(ShutdownRequest.newBuilder().setId("c1").build());
+        service.delete(CALL, DeleteRequest.newBuilder().setId("c1").build());
+        service.shutdown(CALL, ShutdownRequest.newBuilder().setId("c1").build());
         assertEquals(1, shutdowns.get());
     }
 
@@ -203,11 +205,11 @@ class TaskServiceTest extends TaskServiceTestCase {
     void initExitBeforeItsPidIsKnownIsNotLost() throws Exception {
         // the process dies while runc create is still running, before the shim has read init.pid
         runc.onProcessMade = pid -> os.reaper.exit(pid, 7);
-        service.create("default", createRequest().build());
+        service.create(CALL, createRequest().build());
         TaskExit exit = events.await(Topics.TASK_EXIT, TaskExit.class);
         assertEquals(7, exit.getExitStatus());
         assertEquals(List.of(Topics.TASK_CREATE, Topics.TASK_EXIT), events.topics());
-        assertEquals(7, service.await(WaitRequest.newBuilder().setId("c1").build()).getExitStatus());
+        assertEquals(7, service.await(CALL, WaitRequest.newBuilder().setId("c1").build()).getExitStatus());
     }
 
     @Test
@@ -245,13 +247,14 @@ class TaskServiceTest extends TaskServiceTestCase {
                 .setSpec(Any.newBuilder().setTypeUrl("types.containerd.io/opencontainers/runtime-spec/1/Process")
                         .setValue(ByteString.copyFromUtf8(spec)))
                 .build();
-        service.exec(exec);
-        assertEquals(Code.ALREADY_EXISTS, refusal(() -> service.exec(exec)).code());
-        assertEquals(Status.CREATED, service.state(StateRequest.newBuilder().setId("c1").setExecId("e1").build()).getStatus());
+        service.exec(CALL, exec);
+        assertEquals(Code.ALREADY_EXISTS, refusal(() -> service.exec(CALL, exec)).code());
+        assertEquals(Status.CREATED, service.state(CALL, StateRequest.newBuilder().setId("c1").setExecId("e1").build()).getStatus());
 
-        int execPid = service.start(StartRequest.newBuilder().setId("c1").setExecId("e1").build()).getPid();
+        int execPid = service.start(CALL, StartRequest.newBuilder().setId("c1").setExecId("e1").build()).getPid();
         assertEquals(runc.containerPids.get(1), execPid);
-        assertEquals(List.of(spec), runc.execSpecs);
+        assertEquals(List.of("{\"args\":[\"sh\"],\"cwd\":\"/\",\"terminal\":false}"), runc.execSpecs,
+                "runc gets the spec as sent, its terminal set from the request");
         assertTrue(Files.exists(bundle.resolve("e1.pid")));
         TaskExecStarted started = events.await(Topics.TASK_EXEC_STARTED, TaskExecStarted.class);
         assertEquals("e1", started.getExecId());
@@ -261,40 +264,40 @@ class TaskServiceTest extends TaskServiceTestCase {
         TaskExit exit = events.await(Topics.TASK_EXIT, TaskExit.class);
         assertEquals("c1", exit.getContainerId());
         assertEquals("e1", exit.getId());
-        assertEquals(2, service.await(WaitRequest.newBuilder().setId("c1").setExecId("e1").build()).getExitStatus());
+        assertEquals(2, service.await(CALL, WaitRequest.newBuilder().setId("c1").setExecId("e1").build()).getExitStatus());
 
-        DeleteResponse deleted = service.delete(DeleteRequest.newBuilder().setId("c1").setExecId("e1").build());
+        DeleteResponse deleted = service.delete(CALL, DeleteRequest.newBuilder().setId("c1").setExecId("e1").build());
         assertEquals(execPid, deleted.getPid());
         assertEquals(2, deleted.getExitStatus());
         assertFalse(Files.exists(bundle.resolve("e1.pid")));
         assertEquals(List.of(Topics.TASK_CREATE, Topics.TASK_START, Topics.TASK_EXEC_ADDED, Topics.TASK_EXEC_STARTED,
                 Topics.TASK_EXIT), events.topics(), "no event for an exec's delete");
-        assertEquals(Code.NOT_FOUND, refusal(() -> service.state(StateRequest.newBuilder().setId("c1").setExecId("e1").build())).code());
+        assertEquals(Code.NOT_FOUND, refusal(() -> service.state(CALL, StateRequest.newBuilder().setId("c1").setExecId("e1").build())).code());
     }
 
     @Test
     void execThatDiesBeforeItsPidIsKnownReportsStartedThenExit() throws Exception {
         int initPid = createAndStart();
         runc.onProcessMade = pid -> os.reaper.exit(pid, 5);
-        service.exec(ExecProcessRequest.newBuilder().setId("c1").setExecId("e1").build());
-        service.start(StartRequest.newBuilder().setId("c1").setExecId("e1").build());
+        service.exec(CALL, ExecProcessRequest.newBuilder().setId("c1").setExecId("e1").setSpec(PROCESS_SPEC).build());
+        service.start(CALL, StartRequest.newBuilder().setId("c1").setExecId("e1").build());
         events.await(Topics.TASK_EXIT, TaskExit.class);
         assertEquals(List.of(Topics.TASK_CREATE, Topics.TASK_START, Topics.TASK_EXEC_ADDED, Topics.TASK_EXEC_STARTED,
                 Topics.TASK_EXIT), events.topics());
-        assertEquals(5, service.await(WaitRequest.newBuilder().setId("c1").setExecId("e1").build()).getExitStatus());
+        assertEquals(5, service.await(CALL, WaitRequest.newBuilder().setId("c1").setExecId("e1").build()).getExitStatus());
         assertNotEquals(initPid, events.await(Topics.TASK_EXIT, TaskExit.class).getPid());
     }
 
     @Test
     void execThatRuncFailsToStartIsFinishedAtOnce() throws Exception {
         createAndStart();
-        service.exec(ExecProcessRequest.newBuilder().setId("c1").setExecId("e1").build());
+        service.exec(CALL, ExecProcessRequest.newBuilder().setId("c1").setExecId("e1").setSpec(PROCESS_SPEC).build());
         runc.failures.put("exec", "exec failed: unable to start container process: exec: \"nope\": executable file not found in $PATH");
-        TaskException e = refusal(() -> service.start(StartRequest.newBuilder().setId("c1").setExecId("e1").build()));
+        TaskException e = refusal(() -> service.start(CALL, StartRequest.newBuilder().setId("c1").setExecId("e1").build()));
         assertEquals(Code.UNKNOWN, e.code());
         assertTrue(e.getMessage().startsWith("OCI runtime exec failed: exec failed: unable to start"), e.getMessage());
-        assertEquals(Status.STOPPED, service.state(StateRequest.newBuilder().setId("c1").setExecId("e1").build()).getStatus());
-        service.await(WaitRequest.newBuilder().setId("c1").setExecId("e1").build()); // returns, does not hang
+        assertEquals(Status.STOPPED, service.state(CALL, StateRequest.newBuilder().setId("c1").setExecId("e1").build()).getStatus());
+        service.await(CALL, WaitRequest.newBuilder().setId("c1").setExecId("e1").build()); // returns, does not hang
     }
 
     @Test
@@ -302,17 +305,17 @@ class TaskServiceTest extends TaskServiceTestCase {
         int pid = createAndStart();
         os.reaper.exit(pid, 0);
         events.await(Topics.TASK_EXIT, TaskExit.class);
-        TaskException e = refusal(() -> service.exec(ExecProcessRequest.newBuilder().setId("c1").setExecId("e1").build()));
+        TaskException e = refusal(() -> service.exec(CALL, ExecProcessRequest.newBuilder().setId("c1").setExecId("e1").setSpec(PROCESS_SPEC).build()));
         assertEquals(Code.FAILED_PRECONDITION, e.code());
     }
 
     @Test
     void pidsMarkExecProcessesWithProcessDetails() throws Exception {
         int initPid = createAndStart();
-        service.exec(ExecProcessRequest.newBuilder().setId("c1").setExecId("e1").build());
-        int execPid = service.start(StartRequest.newBuilder().setId("c1").setExecId("e1").build()).getPid();
+        service.exec(CALL, ExecProcessRequest.newBuilder().setId("c1").setExecId("e1").setSpec(PROCESS_SPEC).build());
+        int execPid = service.start(CALL, StartRequest.newBuilder().setId("c1").setExecId("e1").build()).getPid();
         runc.psPids = List.of(initPid, execPid);
-        List<ProcessInfo> processes = service.pids(PidsRequest.newBuilder().setId("c1").build()).getProcessesList();
+        List<ProcessInfo> processes = service.pids(CALL, PidsRequest.newBuilder().setId("c1").build()).getProcessesList();
         assertEquals(2, processes.size());
         assertEquals(initPid, processes.get(0).getPid());
         assertFalse(processes.get(0).hasInfo());
@@ -325,13 +328,13 @@ class TaskServiceTest extends TaskServiceTestCase {
     @Test
     void initExitWaitsForExecsBeingStarted() throws Exception {
         int initPid = createAndStart();
-        service.exec(ExecProcessRequest.newBuilder().setId("c1").setExecId("e1").build());
+        service.exec(CALL, ExecProcessRequest.newBuilder().setId("c1").setExecId("e1").setSpec(PROCESS_SPEC).build());
         // the init dies while runc exec runs; the exec's exit follows. The init's exit must be published last.
         runc.onProcessMade = execPid -> {
             os.reaper.exit(initPid, 137);
             os.reaper.exit(execPid, 137);
         };
-        service.start(StartRequest.newBuilder().setId("c1").setExecId("e1").build());
+        service.start(CALL, StartRequest.newBuilder().setId("c1").setExecId("e1").build());
         events.awaitCount(Topics.TASK_EXIT, 2);
         List<RecordingEvents.Event> exits = events.all().stream().filter(e -> e.topic().equals(Topics.TASK_EXIT)).toList();
         assertEquals("e1", ((TaskExit) exits.get(0).message()).getId());
@@ -340,14 +343,14 @@ class TaskServiceTest extends TaskServiceTestCase {
 
     @Test
     void pauseAndResume() throws Exception {
-        service.create("default", createRequest().build());
-        assertEquals(Code.FAILED_PRECONDITION, refusal(() -> service.pause(PauseRequest.newBuilder().setId("c1").build())).code());
-        service.start(StartRequest.newBuilder().setId("c1").build());
-        service.pause(PauseRequest.newBuilder().setId("c1").build());
-        assertEquals(Status.PAUSED, service.state(StateRequest.newBuilder().setId("c1").build()).getStatus());
-        assertEquals(Code.FAILED_PRECONDITION, refusal(() -> service.delete(DeleteRequest.newBuilder().setId("c1").build())).code());
-        service.resume(ResumeRequest.newBuilder().setId("c1").build());
-        assertEquals(Status.RUNNING, service.state(StateRequest.newBuilder().setId("c1").build()).getStatus());
+        service.create(CALL, createRequest().build());
+        assertEquals(Code.FAILED_PRECONDITION, refusal(() -> service.pause(CALL, PauseRequest.newBuilder().setId("c1").build())).code());
+        service.start(CALL, StartRequest.newBuilder().setId("c1").build());
+        service.pause(CALL, PauseRequest.newBuilder().setId("c1").build());
+        assertEquals(Status.PAUSED, service.state(CALL, StateRequest.newBuilder().setId("c1").build()).getStatus());
+        assertEquals(Code.FAILED_PRECONDITION, refusal(() -> service.delete(CALL, DeleteRequest.newBuilder().setId("c1").build())).code());
+        service.resume(CALL, ResumeRequest.newBuilder().setId("c1").build());
+        assertEquals(Status.RUNNING, service.state(CALL, StateRequest.newBuilder().setId("c1").build()).getStatus());
         assertTrue(runc.ran("pause", "c1"));
         assertTrue(runc.ran("resume", "c1"));
         assertEquals(List.of(Topics.TASK_CREATE, Topics.TASK_START, Topics.TASK_PAUSED, Topics.TASK_RESUMED), events.topics());
@@ -357,7 +360,7 @@ class TaskServiceTest extends TaskServiceTestCase {
     void updatePassesResourcesToRuncOnStdin() throws Exception {
         createAndStart();
         String resources = "{\"memory\":{\"limit\":1048576}}";
-        service.update(UpdateTaskRequest.newBuilder().setId("c1")
+        service.update(CALL, UpdateTaskRequest.newBuilder().setId("c1")
                 .setResources(Any.newBuilder().setValue(ByteString.copyFromUtf8(resources))).build());
         assertTrue(runc.ran("update", "--resources", "-", "c1"));
         assertEquals(resources, new String(runc.updateStdin, java.nio.charset.StandardCharsets.UTF_8));
@@ -367,19 +370,19 @@ class TaskServiceTest extends TaskServiceTestCase {
     void createFailureQuotesRuncAndLeavesNothingBehind() throws Exception {
         runc.failures.put("create", "container_linux.go:380: starting container process caused: exec: \"nope\": executable file not found in $PATH");
         Mount m = Mount.newBuilder().setType("bind").setSource("/snap").addOptions("rbind").build();
-        TaskException e = refusal(() -> service.create("default", createRequest().addRootfs(m).build()));
+        TaskException e = refusal(() -> service.create(CALL, createRequest().addRootfs(m).build()));
         assertEquals(Code.UNKNOWN, e.code());
         assertEquals("OCI runtime create failed: container_linux.go:380: starting container process caused: exec: \"nope\": executable file not found in $PATH",
                 e.getMessage());
         assertEquals(0, os.mountDepth(bundle.resolve("rootfs")));
         assertEquals(List.of(), events.topics());
-        assertEquals(0, service.connect(ConnectRequest.newBuilder().setId("c1").build()).getTaskPid());
+        assertEquals(0, service.connect(CALL, ConnectRequest.newBuilder().setId("c1").build()).getTaskPid());
     }
 
     @Test
     void createWritesOptionsJsonAndRuntimeAndUsesTheirRunc() throws Exception {
         Options options = Options.newBuilder().setBinaryName("/usr/local/bin/crun").setRoot("/run/alt").setNoPivotRoot(true).build();
-        service.create("ns1", createRequest()
+        service.create(in("ns1"), createRequest()
                 .setOptions(Any.newBuilder().setTypeUrl("containerd.runc.v1.Options").setValue(options.toByteString())).build());
         assertEquals("{\"no_pivot_root\":true,\"binary_name\":\"/usr/local/bin/crun\",\"root\":\"/run/alt\"}",
                 Files.readString(bundle.resolve("options.json")));
@@ -392,29 +395,23 @@ class TaskServiceTest extends TaskServiceTestCase {
 
     @Test
     void duplicateCreateIsRefused() throws Exception {
-        service.create("default", createRequest().build());
-        assertEquals(Code.ALREADY_EXISTS, refusal(() -> service.create("default", createRequest().build())).code());
-    }
-
-    @Test
-    void checkpointIsUnimplemented() throws Exception {
-        service.create("default", createRequest().build());
-        assertEquals(Code.UNIMPLEMENTED, refusal(() -> service.checkpoint(CheckpointTaskRequest.newBuilder().setId("c1").build())).code());
+        service.create(CALL, createRequest().build());
+        assertEquals(Code.ALREADY_EXISTS, refusal(() -> service.create(CALL, createRequest().build())).code());
     }
 
     @Test
     void killOfAGoneExecAnswersNotFound() throws Exception {
         createAndStart();
-        service.exec(ExecProcessRequest.newBuilder().setId("c1").setExecId("e1").build());
+        service.exec(CALL, ExecProcessRequest.newBuilder().setId("c1").setExecId("e1").setSpec(PROCESS_SPEC).build());
         assertEquals(Code.FAILED_PRECONDITION,
-                refusal(() -> service.kill(KillRequest.newBuilder().setId("c1").setExecId("e1").setSignal(9).build())).code(),
+                refusal(() -> service.kill(CALL, KillRequest.newBuilder().setId("c1").setExecId("e1").setSignal(9).build())).code(),
                 "an exec that was never started has no pid to signal");
-        int execPid = service.start(StartRequest.newBuilder().setId("c1").setExecId("e1").build()).getPid();
-        service.kill(KillRequest.newBuilder().setId("c1").setExecId("e1").setSignal(15).build());
+        int execPid = service.start(CALL, StartRequest.newBuilder().setId("c1").setExecId("e1").build()).getPid();
+        service.kill(CALL, KillRequest.newBuilder().setId("c1").setExecId("e1").setSignal(15).build());
         assertEquals(new FakeOperatingSystem.Signal(execPid, 15), os.signals.getLast());
         os.gonePids.add(execPid);
         assertEquals(Code.NOT_FOUND,
-                refusal(() -> service.kill(KillRequest.newBuilder().setId("c1").setExecId("e1").setSignal(9).build())).code());
+                refusal(() -> service.kill(CALL, KillRequest.newBuilder().setId("c1").setExecId("e1").setSignal(9).build())).code());
     }
 
     @Test
@@ -424,7 +421,7 @@ class TaskServiceTest extends TaskServiceTestCase {
         runc.processStdout = "hello\n";
         runc.processStderr = "oops\n";
         Options options = Options.newBuilder().setIoUid(1000).setIoGid(1001).build();
-        service.create("default", createRequest().setStdout(out.toString()).setStderr(err.toString())
+        service.create(CALL, createRequest().setStdout(out.toString()).setStderr(err.toString())
                 .setOptions(Any.newBuilder().setTypeUrl(RuncOptions.TYPE_URL).setValue(options.toByteString())).build());
         awaitContent(out, "hello\n");
         awaitContent(err, "oops\n");
@@ -436,13 +433,13 @@ class TaskServiceTest extends TaskServiceTestCase {
     void fileSchemeAppendsBothStreamsToOneFile() throws Exception {
         Path log = dir.resolve("logs/c1.log");
         runc.processStdout = "out\n";
-        service.create("default", createRequest().setStdout("file://" + log).setStderr("file://" + log).build());
+        service.create(CALL, createRequest().setStdout("file://" + log).setStderr("file://" + log).build());
         awaitContent(log, "out\n");
     }
 
     @Test
     void unknownStdioSchemeIsRefused() {
-        TaskException e = refusal(() -> service.create("default", createRequest().setStdout("tcp://host:1").build()));
+        TaskException e = refusal(() -> service.create(CALL, createRequest().setStdout("tcp://host:1").build()));
         assertTrue(e.getMessage().contains("unknown STDIO scheme tcp"), e.getMessage());
     }
 

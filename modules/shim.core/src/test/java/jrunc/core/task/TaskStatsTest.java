@@ -6,6 +6,7 @@ import com.google.protobuf.Any;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import jrunc.core.fake.FakeOperatingSystem;
 import jrunc.core.ttrpc.Code;
 import jrunc.proto.cgroups.v1.Metrics;
 import jrunc.proto.cgroups.v1.PidsStat;
@@ -27,12 +28,12 @@ class TaskStatsTest extends TaskServiceTestCase {
     }
 
     private int createAndStart() throws TaskException {
-        service.create("default", CreateTaskRequest.newBuilder().setId("c1").setBundle(bundle.toString()).build());
-        return service.start(StartRequest.newBuilder().setId("c1").build()).getPid();
+        service.create(CALL, CreateTaskRequest.newBuilder().setId("c1").setBundle(bundle.toString()).build());
+        return service.start(CALL, StartRequest.newBuilder().setId("c1").build()).getPid();
     }
 
     private Any stats() throws TaskException {
-        return service.stats(StatsRequest.newBuilder().setId("c1").build()).getStats();
+        return service.stats(CALL, StatsRequest.newBuilder().setId("c1").build()).getStats();
     }
 
     @Test
@@ -52,7 +53,7 @@ class TaskStatsTest extends TaskServiceTestCase {
         int pid = createAndStart();
         os.cgroupMetrics = METRICS;
         os.reaper.exit(pid, 0);
-        service.await(jrunc.proto.task.WaitRequest.newBuilder().setId("c1").build());
+        service.await(CALL, jrunc.proto.task.WaitRequest.newBuilder().setId("c1").build());
 
         stats();
 

@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import jrunc.core.fake.FakeOperatingSystem;
+import jrunc.core.fake.FakeRunc;
 import jrunc.proto.task.CreateTaskRequest;
 import jrunc.proto.task.DeleteRequest;
 import jrunc.proto.task.ExecProcessRequest;
@@ -29,7 +31,7 @@ class TerminalTest extends TaskServiceTestCase {
     void createHandsRuncAConsoleSocketAndCopiesThePtyToStdout() throws Exception {
         Path out = Files.writeString(dir.resolve("stdout"), "");
         runc.processStdout = "/dev/pts/0\r\n";
-        service.create("default", terminalCreate(out).build());
+        service.create(CALL, terminalCreate(out).build());
 
         List<String> create = runc.commands().stream().filter(a -> FakeRunc.commandOf(a).equals("create")).findFirst().orElseThrow();
         Path socket = Path.of(create.get(create.indexOf("--console-socket") + 1));
@@ -37,14 +39,14 @@ class TerminalTest extends TaskServiceTestCase {
         assertTrue(socket.getParent().getFileName().toString().startsWith("pty"));
         awaitContent(out, "/dev/pts/0\r\n");
         assertFalse(Files.exists(socket.getParent()), "the socket's directory is removed once the master is received");
-        assertTrue(service.state(StateRequest.newBuilder().setId("c1").build()).getTerminal());
+        assertTrue(service.state(CALL, StateRequest.newBuilder().setId("c1").build()).getTerminal());
     }
 
     @Test
     void resizePtySetsTheWindowSizeOfTheProcessTerminal() throws Exception {
         runc.keepTerminalOpen = true;
-        service.create("default", terminalCreate(Files.writeString(dir.resolve("stdout"), "")).build());
-        service.resizePty(ResizePtyRequest.newBuilder().setId("c1").setWidth(132).setHeight(43).build());
+        service.create(CALL, terminalCreate(Files.writeString(dir.resolve("stdout"), "")).build());
+        service.resizePty(CALL, ResizePtyRequest.newBuilder().setId("c1").setWidth(132).setHeight(43).build());
         FakeOperatingSystem.FakePty pty = runc.ptys.getFirst();
         assertEquals(132, pty.width);
         assertEquals(43, pty.height);
@@ -52,29 +54,29 @@ class TerminalTest extends TaskServiceTestCase {
 
     @Test
     void resizePtyOfAProcessWithoutATerminalDoesNothing() throws Exception {
-        service.create("default", CreateTaskRequest.newBuilder().setId("c1").setBundle(bundle.toString()).build());
-        service.resizePty(ResizePtyRequest.newBuilder().setId("c1").setWidth(80).setHeight(24).build());
+        service.create(CALL, CreateTaskRequest.newBuilder().setId("c1").setBundle(bundle.toString()).build());
+        service.resizePty(CALL, ResizePtyRequest.newBuilder().setId("c1").setWidth(80).setHeight(24).build());
         assertTrue(os.resizes.isEmpty());
     }
 
     @Test
     void execWithATerminalGetsStdinThroughTheMasterAndItsOutputBack() throws Exception {
-        service.create("default", CreateTaskRequest.newBuilder().setId("c1").setBundle(bundle.toString()).build());
-        service.start(StartRequest.newBuilder().setId("c1").build());
+        service.create(CALL, CreateTaskRequest.newBuilder().setId("c1").setBundle(bundle.toString()).build());
+        service.start(CALL, StartRequest.newBuilder().setId("c1").build());
         Path in = Files.writeString(dir.resolve("exec-stdin"), "ls\n");
         Path out = Files.writeString(dir.resolve("exec-stdout"), "");
         runc.keepTerminalOpen = true;
         runc.processStdout = "$ ";
-        service.exec(ExecProcessRequest.newBuilder().setId("c1").setExecId("e1").setTerminal(true)
+        service.exec(CALL, ExecProcessRequest.newBuilder().setId("c1").setExecId("e1").setSpec(PROCESS_SPEC).setTerminal(true)
                 .setStdin(in.toString()).setStdout(out.toString()).build());
-        service.start(StartRequest.newBuilder().setId("c1").setExecId("e1").build());
+        service.start(CALL, StartRequest.newBuilder().setId("c1").setExecId("e1").build());
 
         List<String> exec = runc.commands().stream().filter(a -> FakeRunc.commandOf(a).equals("exec")).findFirst().orElseThrow();
         assertTrue(exec.indexOf("--console-socket") < exec.indexOf("--detach"), exec.toString());
         FakeOperatingSystem.FakePty pty = runc.ptys.getFirst();
         assertEquals("ls\n", pty.processReads(3));
         awaitContent(out, "$ ");
-        service.resizePty(ResizePtyRequest.newBuilder().setId("c1").setExecId("e1").setWidth(100).setHeight(30).build());
+        service.resizePty(CALL, ResizePtyRequest.newBuilder().setId("c1").setExecId("e1").setWidth(100).setHeight(30).build());
         assertEquals(100, pty.width);
     }
 
@@ -83,12 +85,12 @@ class TerminalTest extends TaskServiceTestCase {
         int before = os.openFds();
         Path out = Files.writeString(dir.resolve("stdout"), "");
         runc.processStdout = "bye\r\n";
-        int pid = service.create("default", terminalCreate(out).build()).getPid();
-        service.start(StartRequest.newBuilder().setId("c1").build());
+        int pid = service.create(CALL, terminalCreate(out).build()).getPid();
+        service.start(CALL, StartRequest.newBuilder().setId("c1").build());
         awaitContent(out, "bye\r\n");
         os.reaper.exit(pid, 0);
         awaitStopped();
-        service.delete(DeleteRequest.newBuilder().setId("c1").build());
+        service.delete(CALL, DeleteRequest.newBuilder().setId("c1").build());
         assertEquals(before, os.openFds(), "master and its dups closed");
         try (Stream<Path> left = Files.list(tmp)) {
             assertEquals(List.of(), left.toList(), "no console socket left behind");
@@ -97,7 +99,7 @@ class TerminalTest extends TaskServiceTestCase {
 
     private void awaitStopped() throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (service.state(StateRequest.newBuilder().setId("c1").build()).getStatus() != jrunc.proto.types.Status.STOPPED) {
+        while (service.state(CALL, StateRequest.newBuilder().setId("c1").build()).getStatus() != jrunc.proto.types.Status.STOPPED) {
             if (System.nanoTime() > deadline) fail("init never stopped");
             Thread.sleep(10);
         }

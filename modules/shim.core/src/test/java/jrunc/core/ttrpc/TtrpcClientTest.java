@@ -47,7 +47,7 @@ class TtrpcClientTest {
                 return payload;
             })
             .register(SERVICE, "Exists", (ctx, payload) -> {
-                throw TtrpcException.alreadyExists("id exec1: already exists");
+                throw new TtrpcException(Code.ALREADY_EXISTS, "id exec1: already exists");
             })
             .register(SERVICE, "Block", (ctx, payload) -> {
                 blocked.countDown();

@@ -54,7 +54,7 @@ class TtrpcServerTest {
                 return new byte[0];
             })
             .register(SERVICE, "NotFound", (ctx, payload) -> {
-                throw TtrpcException.notFound("process already finished");
+                throw new TtrpcException(Code.NOT_FOUND, "process already finished");
             })
             .register(SERVICE, "Boom", (ctx, payload) -> {
                 throw new IllegalStateException("boom");

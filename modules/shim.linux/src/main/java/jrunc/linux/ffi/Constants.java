@@ -36,11 +36,4 @@ public final class Constants {
     public static final short POSIX_SPAWN_SETPGROUP = 0x02;
     public static final short POSIX_SPAWN_SETSIGDEF = 0x04;
     public static final short POSIX_SPAWN_SETSIGMASK = 0x08;
-
-    // <bits/waitflags.h>
-    public static final int WNOHANG = 1;
-
-    // <asm-generic/signal.h>
-    public static final int SIGKILL = 9;
-    public static final int SIGTERM = 15;
 }

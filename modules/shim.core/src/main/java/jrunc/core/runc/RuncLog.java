@@ -1,0 +1,79 @@
+package jrunc.core.runc;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.Channels;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * runc's {@code --log <bundle>/log.json --log-format json}: one JSON object per line with {@code level}, {@code msg}
+ * and {@code time}. The last {@code "level":"error"} message is what the user should read when a runc command
+ * fails (containerd's {@code getLastRuntimeError}, {@code pkg/process/utils.go}, v1.6.20).
+ */
+final class RuncLog {
+    private static final JsonFactory JSON = JsonFactory.builder().build();
+
+    private final Path file;
+
+    RuncLog(Path file) {
+        this.file = file;
+    }
+
+    Path file() {
+        return file;
+    }
+
+    /** Current length, so that a failed command's error is looked for only in what that command wrote. */
+    long size() {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return ch.size();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * The {@code msg} of the last error-level entry written at or after {@code offset}, or "" when there is none.
+     * A malformed tail (runc killed mid-line) ends the scan; what was read before it still counts.
+     */
+    String lastError(long offset) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ch.position(Math.min(offset, ch.size()));
+            return lastError(JSON.createParser(Channels.newInputStream(ch)));
+        } catch (NoSuchFileException e) {
+            return "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    static String lastError(JsonParser parser) {
+        String last = "";
+        try (parser) {
+            JsonToken token;
+            while ((token = parser.nextToken()) != null) {
+                if (token != JsonToken.START_OBJECT) {
+                    parser.skipChildren();
+                    continue;
+                }
+                String level = null, msg = null;
+                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = parser.currentName();
+                    JsonToken value = parser.nextToken();
+                    if (value == JsonToken.VALUE_STRING && name.equals("level")) level = parser.getText();
+                    else if (value == JsonToken.VALUE_STRING && name.equals("msg")) msg = parser.getText();
+                    else parser.skipChildren();
+                }
+                if ("error".equals(level) && msg != null) last = msg;
+            }
+        } catch (IOException malformed) {
+            // keep what was found before the damage
+        }
+        return last;
+    }
+}
