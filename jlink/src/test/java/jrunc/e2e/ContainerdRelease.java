@@ -97,6 +97,15 @@ public record ContainerdRelease(String name, Path prefix) {
         return major() >= 2;
     }
 
+    /**
+     * The Task service name to call on a shim of this release: Go's 2.x shim answers to protocol version 3 and serves
+     * {@code containerd.task.v3.Task} only (containerd v2.1.4 cmd/containerd-shim-runc-v2/manager/manager_linux.go,
+     * Start); Go's 1.x shims serve {@code containerd.task.v2.Task}; jrunc serves both, and is asked for v2.
+     */
+    public String taskService(Shim shim) {
+        return shim == Shim.RUNC_V2 && major() >= 2 ? "containerd.task.v3.Task" : "containerd.task.v2.Task";
+    }
+
     /** {@code containerd --version}, e.g. {@code containerd github.com/containerd/containerd/v2 2.1.9 …}. */
     public String version() {
         return Commands.run(List.of(containerd().toString(), "--version"), Duration.ofSeconds(20)).stdout().strip();
