@@ -137,6 +137,15 @@ final class Container {
         oomWatch = watch;
     }
 
+    boolean watchesOom() {
+        lock();
+        try {
+            return oomWatch != null;
+        } finally {
+            unlock();
+        }
+    }
+
     /** Caller holds the lock. */
     AutoCloseable takeOomWatch() {
         assertLocked();
