@@ -52,6 +52,7 @@ class DoctorTwoContainerdsIT {
             a.kill9();
             DoctorCrashIT.killShim(dead.shim());
 
+            List<Path> bSockets = theirs.stream().map(t -> DoctorCrashIT.socketOf(t.ctr().bundle(t.id()))).toList();
             for (String address : new String[] {null, a.address()}) {
                 List<String> args = new ArrayList<>(List.of("scan", "--json", "--state", a.stateDir().toString(),
                         "--runc-root", DoctorCrashIT.RUNC_ROOT.toString()));
@@ -59,9 +60,18 @@ class DoctorTwoContainerdsIT {
                 CtrResult scan = Commands.run(doctor(args), HostileNode.DOCTOR_TIMEOUT);
                 System.out.println("[doctor] scan of A (" + (address == null ? "any address" : address) + "):\n" + scan.stdout());
                 assertEquals(1, scan.exitCode(), scan::describe);
+                boolean deadSeen = false;
                 for (JsonNode f : json(scan).path("findings")) {
+                    if (f.path("id").isNull() && f.path("kind").asText().equals("orphaned-socket")) {
+                        // a dead socket no bundle names: a stranger's leftover on this node (the socket directory
+                        // is the host's), never one of B's, which all accept
+                        assertFalse(bSockets.contains(Path.of(f.path("path").asText())), "B's socket was reported: " + f);
+                        continue;
+                    }
                     assertEquals("a-dead", f.path("id").asText(), "another containerd's was reported: " + f);
+                    deadSeen = true;
                 }
+                assertTrue(deadSeen, "A's dead task is reported: " + scan.stdout());
             }
 
             List<String> named = new ArrayList<>(List.of("clean", "--yes", "--json", "--state", a.stateDir().toString(),

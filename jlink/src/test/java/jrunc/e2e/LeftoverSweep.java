@@ -13,7 +13,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import jrunc.core.manager.SocketAddress;
 
 /**
  * Removes what a private containerd's shims can leave behind once containerd itself has stopped (bundles: containerd
@@ -25,7 +28,11 @@ import java.util.stream.Stream;
  * containerds (the host's, other engineers') share {@code /run/containerd/s}, the runc root and the cgroup tree:
  * <ul>
  *   <li>a socket in {@code /run/containerd/s} is removed only if an {@code address} file of one of our bundles
- *       names it;</li>
+ *       names it, or if its name is the hash of our grpc address joined with a namespace and an id or group that
+ *       containerd's log mentions (the socket, and Go's {@code /debug} socket beside it: containerd v2.1.9
+ *       pkg/shim/util_unix.go, SocketAddress). A shim that made its socket and lost its bundle, or Go's 2.x shim
+ *       that leaves its sockets when it exits, is found this way: the hash includes our address, which no other
+ *       containerd has;</li>
  *   <li>a shim process is killed only if its {@code -address} argument is our grpc socket;</li>
  *   <li>runc state, runc namespace directories and cgroups only for the namespaces our containerd held, which the
  *       harness names uniquely.</li>
@@ -37,6 +44,9 @@ final class LeftoverSweep {
     private static final Path RUNC_ROOT = Path.of("/run/containerd/runc");
     private static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
     private static final Set<String> SHARED_NAMESPACES = Set.of("default", "k8s.io", "moby");
+    /** How the harness names its namespaces (Ctr). */
+    private static final String NAMESPACE_PREFIX = "e2e-";
+    private static final Pattern WORD = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
 
     private final ContainerdConfig config;
     private final Set<Path> shimSockets = new LinkedHashSet<>();
@@ -78,6 +88,7 @@ final class LeftoverSweep {
             noteNamespace(bundle.getParent().getFileName().toString());
         }
         killOurShims();
+        noteSocketsNamedInLog();
         deleteRuncState();
         unmountUnder(config.dir());
         for (Path socket : shimSockets) {
@@ -111,6 +122,49 @@ final class LeftoverSweep {
             }
         } catch (IOException e) {
             report("cannot remove " + config.dir(), e);
+        }
+    }
+
+    /**
+     * Every word of containerd's log, taken as a namespace and as an id or group: the sockets whose names are their
+     * hashes with our grpc address are ours. Words, not parsed fields, because each release logs ids differently.
+     */
+    private void noteSocketsNamedInLog() {
+        Set<String> present = new LinkedHashSet<>();
+        for (Path socket : list(SHIM_SOCKET_DIR)) {
+            present.add(socket.getFileName().toString());
+        }
+        if (present.isEmpty()) {
+            return;
+        }
+        Set<String> words = new LinkedHashSet<>();
+        try {
+            Matcher word = WORD.matcher(Files.readString(config.log(), StandardCharsets.UTF_8));
+            while (word.find()) {
+                String w = word.group();
+                words.add(w);
+                // a group is often the prefix of its tasks' ids (g1 of g1-a), and the log may name only the tasks
+                for (int dash = w.indexOf('-'); dash > 0; dash = w.indexOf('-', dash + 1)) {
+                    words.add(w.substring(0, dash));
+                }
+            }
+        } catch (IOException e) {
+            report("cannot read " + config.log() + " for shim socket names", e);
+            return;
+        }
+        Set<String> namespaces = new LinkedHashSet<>(this.namespaces);
+        namespaces.addAll(SHARED_NAMESPACES);
+        words.stream().filter(w -> w.startsWith(NAMESPACE_PREFIX)).forEach(namespaces::add);
+        String address = config.grpcAddress().toString();
+        for (String namespace : namespaces) {
+            for (String id : words) {
+                for (String group : List.of(id, id + "/debug")) {
+                    String name = SocketAddress.hash(address, namespace, group);
+                    if (present.contains(name)) {
+                        shimSockets.add(SHIM_SOCKET_DIR.resolve(name));
+                    }
+                }
+            }
         }
     }
 
