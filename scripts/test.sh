@@ -17,10 +17,29 @@ echo "jrunc: mvn verify: build, unit tests, the jlink image, end-to-end tests on
 start=$SECONDS
 # the summary below reads the reports: none may be left from an earlier build
 rm -rf --one-file-system modules/*/target/surefire-reports jlink/target/failsafe-reports*
+# what the tests may leave on the host, to compare afterwards: shim sockets (the directory is every containerd's)
+# and mounts under the private containerds' directories
+shim_sockets() { find /run/containerd/s -mindepth 1 -maxdepth 1 -type s 2>/dev/null | sort; }
+test_mounts() { awk '$5 ~ "^/tmp/jrunc-" { print $5 }' /proc/self/mountinfo | sort; }
+sockets_before=$(shim_sockets)
 set +e
 jrunc_mvn -q -Dmaven.test.redirectTestOutputToFile=true verify "$@"
 rc=$?
 set -e
 echo "jrunc: mvn verify finished in $((SECONDS - start)) s with exit status $rc"
 scripts/test-report.sh . || rc=${rc/#0/1}
+# a socket that appeared during the run and that nothing serves is one a test (or a shim) left behind
+leaked=()
+listening=$(ss -xlH 2>/dev/null | awk '{ print $5 }')
+for socket in $(comm -13 <(echo "$sockets_before") <(shim_sockets)); do
+  grep -qxF "$socket" <<<"$listening" || leaked+=("$socket")
+done
+if [ ${#leaked[@]} -gt 0 ]; then
+  echo "jrunc: FAILED: the tests left ${#leaked[@]} dead shim socket(s) in /run/containerd/s: ${leaked[*]}"
+  rc=${rc/#0/1}
+fi
+if [ -n "$(test_mounts)" ]; then
+  echo "jrunc: FAILED: the tests left mounts behind: $(test_mounts | tr '\n' ' ')"
+  rc=${rc/#0/1}
+fi
 exit "$rc"
