@@ -50,10 +50,13 @@ final class ClientEnds {
      */
     static OutputStream openWriter(OperatingSystem os, Path path) throws IOException {
         if (!isFifo(path)) return Channels.newOutputStream(open(path, WRITE, APPEND));
+        // held until our writer is open, so that closing it never leaves the client's reader without a writer (EOF)
+        int probe = FifoWriter.writerIfRead(os, path);
         int keepAlive;
         try {
             keepAlive = os.open(path, OpenFlags.O_RDONLY | OpenFlags.O_NONBLOCK, 0);
         } catch (IOException e) {
+            if (probe >= 0) os.close(probe);
             throw new IOException("open " + path + ": " + e.getMessage(), e);
         }
         FileChannel writer;
@@ -62,32 +65,106 @@ final class ClientEnds {
         } catch (IOException e) {
             os.close(keepAlive);
             throw e;
+        } finally {
+            if (probe >= 0) os.close(probe);
         }
-        OutputStream target = Channels.newOutputStream(writer);
-        return new OutputStream() {
-            private boolean closed;
+        return new FifoWriter(os, path, keepAlive, Channels.newOutputStream(writer), probe >= 0);
+    }
 
-            @Override
-            public void write(int b) throws IOException {
-                target.write(b);
+    /**
+     * Our write end of a client's FIFO, and the read end that let it open at once. Unlike containerd's shim, whose
+     * write open blocks until the client's reader has opened ({@code copyPipes}, containerd v2.1.9
+     * cmd/containerd-shim-runc-v2/process/io.go), ours meets no reader: if the process has written and exited and
+     * we closed the FIFO before the client's own open of its end got to the kernel (containerd's client opens it in
+     * the background, github.com/containerd/fifo), that open would wait for a writer that never comes and the
+     * output would be lost with our read end. So when the client had no reader on the FIFO as we opened it, at the
+     * end of the copy {@link #closeOnceRead} waits (a bounded time) for one before closing. A client that had one
+     * then has met us; if it has gone since, there is nobody to wait for.
+     */
+    static final class FifoWriter extends OutputStream {
+        private static final long POLL_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(5);
+        private final OperatingSystem os;
+        private final Path path;
+        private final int keepAlive;
+        private final OutputStream target;
+        private final boolean metTheClient;
+        private boolean closed, keepAliveClosed;
+
+        private FifoWriter(OperatingSystem os, Path path, int keepAlive, OutputStream target, boolean metTheClient) {
+            this.os = os;
+            this.path = path;
+            this.keepAlive = keepAlive;
+            this.target = target;
+            this.metTheClient = metTheClient;
+        }
+
+        /**
+         * A write end of the FIFO if someone has a read end open (or is blocked opening one: this open wakes them),
+         * else -1 (POSIX: a non-blocking write open of a FIFO without readers fails with ENXIO).
+         */
+        static int writerIfRead(OperatingSystem os, Path path) {
+            try {
+                return os.open(path, OpenFlags.O_WRONLY | OpenFlags.O_NONBLOCK, 0);
+            } catch (IOException noReader) {
+                return -1;
             }
+        }
 
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                target.write(b, off, len);
-            }
+        @Override
+        public void write(int b) throws IOException {
+            target.write(b);
+        }
 
-            @Override
-            public synchronized void close() throws IOException {
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            target.write(b, off, len);
+        }
+
+        /**
+         * Everything is written: closes at once if the client had its reader open when we opened the FIFO; else drops
+         * our read end and waits at most {@code limit} until the client has one ({@link #writerIfRead}), then closes. What we wrote stays in the FIFO meanwhile: our write end
+         * holds it.
+         */
+        void closeOnceRead(java.time.Duration limit) throws IOException {
+            synchronized (this) {
                 if (closed) return;
-                closed = true;
-                try {
-                    target.close();
-                } finally {
-                    os.close(keepAlive);
+                if (metTheClient) {
+                    close();
+                    return;
                 }
+                closeKeepAlive();
             }
-        };
+            long deadline = System.nanoTime() + limit.toNanos();
+            while (!clientReads() && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(POLL_NANOS);
+            }
+            close();
+        }
+
+        /** Our own write end is still open here, so closing this second one gives the client no EOF. */
+        private boolean clientReads() {
+            int fd = writerIfRead(os, path);
+            if (fd < 0) return false;
+            os.close(fd);
+            return true;
+        }
+
+        private void closeKeepAlive() {
+            if (keepAliveClosed) return;
+            keepAliveClosed = true;
+            os.close(keepAlive);
+        }
+
+        @Override
+        public synchronized void close() throws IOException {
+            if (closed) return;
+            closed = true;
+            try {
+                target.close();
+            } finally {
+                closeKeepAlive();
+            }
+        }
     }
 
     /** A FIFO (or another special file) rather than a regular file; a missing path is neither. */
