@@ -7,11 +7,11 @@
 #   per pod (every container its own daemon, as Go's shim gives a pod without the group annotation):
 #     (a) `ctr run --rm IMAGE id true` latency, median of N;
 #     (b) `ctr run -d IMAGE id sleep` latency, median of N;
-#     (c) with 10 tasks running: PSS per container (Pss of their shim processes, smaps_rollup, / 10), and one
+#     (c) with 10 tasks running, 10 s after the last start: PSS per container (Pss of their shim processes, smaps_rollup, / 10), and one
 #         daemon's RSS and thread count (medians);
 #     (d) kill + remove latency (`ctr task rm -f` + `ctr container rm`), median over the detached tasks;
 #   dense (every container in one group, io.containerd.runc.v2.group, so one daemon serves them all), for each
-#   count in --dense: PSS per container (the one daemon's Pss / count), the daemon's RSS and threads;
+#   count in --dense, 10 s after the last start: PSS per container (the one daemon's Pss / count), the daemon's RSS and threads;
 #   start-up, without ctr (scripts/bench-startup.java, run with the JDK): the binary's `start` wall time, and how
 #   long after `start` has exited its daemon answers the first ttrpc Connect (what containerd waits for before
 #   Create); `delete` wall time on a bundle whose container runc does not know (the whole Stop path);
@@ -36,6 +36,9 @@ GO_RUNTIME=io.containerd.runc.v2
 IMAGE_NAME=jrunc.bench/busybox
 IMAGE_REF=$IMAGE_NAME:latest
 RUNNING_FOR_PSS=10
+# Memory is read this long after the last start: a daemon is resident for its pod's life, and a JVM returns what
+# its boot used (jvm-flags: TrimNativeHeapInterval) within seconds.
+SETTLE_SECONDS=10
 RELEASE=
 DENSE="20 100"
 
@@ -163,6 +166,7 @@ bench_shim() {
     # Only the first RUNS starts are timed; extra ones exist to have 10 running for the PSS figure.
     if ((i < RUNS)); then d_times+=($((t1 - t0))); fi
     if ((i + 1 == RUNNING_FOR_PSS)); then
+      sleep "$SETTLE_SECONDS"
       pss_total=0
       for id in "${started[@]}"; do
         if pid=$(shim_pid_of "$ns" "$id"); then
@@ -214,6 +218,7 @@ bench_dense() {
     ctr_ns run -d --runtime "$runtime" --annotation io.containerd.runc.v2.group=dense "$IMAGE_REF" "t-$i" \
       sleep 3600 </dev/null >/dev/null
   done
+  sleep "$SETTLE_SECONDS"
   mapfile -t pids < <(daemons_of "$ns")
   if ((${#pids[@]} == 1)); then
     pid=${pids[0]}
