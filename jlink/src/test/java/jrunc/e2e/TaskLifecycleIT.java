@@ -79,8 +79,8 @@ abstract class TaskLifecycleIT {
     }
 
     /**
-     * A short exec writes and exits before ctr's own open of its FIFOs may have reached the kernel (containerd's
-     * client opens them in the background): its stdout and stderr still reach ctr, every time.
+     * A short exec writes and exits at once: its stdout and stderr still reach ctr, every time, though ctr opens its
+     * FIFOs in the background and, from containerd 1.7 on, closes them as soon as DeleteProcess has answered.
      */
     @Test
     void everyShortExecHandsBackItsStdoutAndStderr(Ctr ctr) {

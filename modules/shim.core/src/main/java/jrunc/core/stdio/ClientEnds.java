@@ -72,14 +72,19 @@ final class ClientEnds {
     }
 
     /**
-     * Our write end of a client's FIFO, and the read end that let it open at once. Unlike containerd's shim, whose
-     * write open blocks until the client's reader has opened ({@code copyPipes}, containerd v2.1.9
-     * cmd/containerd-shim-runc-v2/process/io.go), ours meets no reader: if the process has written and exited and
-     * we closed the FIFO before the client's own open of its end got to the kernel (containerd's client opens it in
-     * the background, github.com/containerd/fifo), that open would wait for a writer that never comes and the
-     * output would be lost with our read end. So when the client had no reader on the FIFO as we opened it, at the
-     * end of the copy {@link #closeOnceRead} waits (a bounded time) for one before closing. A client that had one
-     * then has met us; if it has gone since, there is nobody to wait for.
+     * Our write end of a client's FIFO, and the read end that let it open at once. At the end of a copy
+     * ({@link #closeOnceRead}) it closes only once the client has read everything, or has gone, or a bounded time
+     * has passed, for two reasons:
+     * <ul>
+     *   <li>containerd's client from 1.7 on closes its ends of the FIFOs as soon as DeleteProcess has answered
+     *       ({@code cio.Cancel}, containerd v1.7.24 pkg/cio/io_unix.go; 1.6 waited for EOF): what it had not read
+     *       by then is lost, which is how a short exec's stderr went missing on containerd 2.x. Delete waits for
+     *       the copiers ({@link ProcessIO#DRAIN_LIMIT}), so it answers only once the output has been read.</li>
+     *   <li>unlike containerd's shim, whose write open blocks until the client's reader has opened
+     *       ({@code copyPipes}, containerd v2.1.9 cmd/containerd-shim-runc-v2/process/io.go), ours meets no reader:
+     *       closing before the client's own open of its end got to the kernel would leave that open waiting for a
+     *       writer that never comes.</li>
+     * </ul>
      */
     static final class FifoWriter extends OutputStream {
         private static final long POLL_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(5);
@@ -87,7 +92,7 @@ final class ClientEnds {
         private final Path path;
         private final int keepAlive;
         private final OutputStream target;
-        private final boolean metTheClient;
+        private boolean metTheClient;
         private boolean closed, keepAliveClosed;
 
         private FifoWriter(OperatingSystem os, Path path, int keepAlive, OutputStream target, boolean metTheClient) {
@@ -121,32 +126,35 @@ final class ClientEnds {
         }
 
         /**
-         * Everything is written: closes at once if the client had its reader open when we opened the FIFO; else drops
-         * our read end and waits at most {@code limit} until the client has one ({@link #writerIfRead}), then closes. What we wrote stays in the FIFO meanwhile: our write end
-         * holds it.
+         * Everything is written: drops our read end (our write end keeps the FIFO's contents, and the client sees
+         * no EOF yet), then, for at most {@code limit}, looks for a reader of the client's ({@link #writerIfRead})
+         * and how much of the FIFO is unread (FIONREAD on that probe), until the client has read it all, or the
+         * client it had met has gone; then closes.
          */
         void closeOnceRead(java.time.Duration limit) throws IOException {
             synchronized (this) {
                 if (closed) return;
-                if (metTheClient) {
-                    close();
-                    return;
-                }
                 closeKeepAlive();
             }
             long deadline = System.nanoTime() + limit.toNanos();
-            while (!clientReads() && System.nanoTime() < deadline) {
+            while (!readOrGone() && System.nanoTime() < deadline) {
                 java.util.concurrent.locks.LockSupport.parkNanos(POLL_NANOS);
             }
             close();
         }
 
-        /** Our own write end is still open here, so closing this second one gives the client no EOF. */
-        private boolean clientReads() {
-            int fd = writerIfRead(os, path);
-            if (fd < 0) return false;
-            os.close(fd);
-            return true;
+        /** Our own write end is still open here, so closing the probe gives the client no EOF. */
+        private boolean readOrGone() {
+            int probe = writerIfRead(os, path);
+            if (probe < 0) return metTheClient; // no reader: gone if we had met one, else not come yet
+            metTheClient = true;
+            try {
+                return os.unreadBytes(probe) == 0;
+            } catch (IOException cannotTell) {
+                return true;
+            } finally {
+                os.close(probe);
+            }
         }
 
         private void closeKeepAlive() {

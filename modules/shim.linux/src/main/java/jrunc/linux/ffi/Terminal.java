@@ -28,6 +28,7 @@ public final class Terminal {
     // <asm-generic/ioctls.h>
     public static final long TIOCGWINSZ = 0x5413;
     public static final long TIOCSWINSZ = 0x5414;
+    public static final long FIONREAD = 0x541B;
     // <bits/socket.h>
     static final int SOL_SOCKET = 1, SCM_RIGHTS = 1;
     static final int MSG_CTRUNC = 0x8, MSG_CMSG_CLOEXEC = 0x40000000;
@@ -185,6 +186,15 @@ public final class Terminal {
             ioctl(fd, TIOCGWINSZ, ws, arena, "TIOCGWINSZ");
             return new WinSize(Short.toUnsignedInt(ws.get(JAVA_SHORT, 0)), Short.toUnsignedInt(ws.get(JAVA_SHORT, 2)),
                     Short.toUnsignedInt(ws.get(JAVA_SHORT, 4)), Short.toUnsignedInt(ws.get(JAVA_SHORT, 6)));
+        }
+    }
+
+    /** ioctl(fd, FIONREAD): the bytes waiting to be read in a pipe or FIFO (either end) or a terminal. */
+    public static int unreadBytes(int fd) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment n = arena.allocate(JAVA_INT);
+            ioctl(fd, FIONREAD, n, arena, "FIONREAD");
+            return n.get(JAVA_INT, 0);
         }
     }
 
