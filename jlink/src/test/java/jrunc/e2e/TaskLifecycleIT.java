@@ -78,6 +78,23 @@ abstract class TaskLifecycleIT {
         }
     }
 
+    /**
+     * A short exec writes and exits at once: its stdout and stderr still reach ctr, every time, though ctr opens its
+     * FIFOs in the background and, from containerd 1.7 on, closes them as soon as DeleteProcess has answered.
+     */
+    @Test
+    void everyShortExecHandsBackItsStdoutAndStderr(Ctr ctr) {
+        ctr.runDetached("host", "sleep", "600").requireSuccess();
+        ctr.awaitTaskStatus("host", "RUNNING", STATE_TIMEOUT);
+        for (int i = 0; i < 12; i++) {
+            CtrResult exec = ctr.ctr("task", "exec", "--exec-id", "short-" + i, "host",
+                    "sh", "-c", "echo out-" + i + "; echo err-" + i + " >&2");
+            assertEquals(0, exec.exitCode(), exec::describe);
+            assertEquals("out-" + i, exec.stdout().strip(), exec::describe);
+            assertTrue(exec.stderr().contains("err-" + i), "exec " + i + " lost its stderr: " + exec.describe());
+        }
+    }
+
     @Test
     void execRunsBesideTheInitAndHandsBackItsOutputAndExitCode(Ctr ctr) {
         try (BackgroundCtr events = ctr.events()) {

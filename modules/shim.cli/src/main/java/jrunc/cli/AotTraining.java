@@ -67,7 +67,7 @@ public final class AotTraining {
     private static int serve(Path socket, String namespace) throws IOException {
         ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         listener.bind(UnixDomainSocketAddress.of(socket));
-        TaskService tasks = new TaskService(OperatingSystem.load(), (topic, event) -> { }, namespace, () -> { });
+        TaskService tasks = new TaskService(OperatingSystem.load(), (ns, topic, event) -> { }, namespace, () -> { });
         ServiceRegistry registry = new ServiceRegistry();
         TaskHandlers.register(registry, tasks);
         int answered = 0;

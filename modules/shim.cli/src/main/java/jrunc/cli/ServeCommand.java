@@ -60,7 +60,7 @@ final class ServeCommand {
             publisher = eventPublisher();
             EventPublisher events = publisher;
             String namespace = flags.namespace();
-            tasks = new TaskService(os, (topic, event) -> events.publish(namespace, topic, event), namespace,
+            tasks = new TaskService(os, events::publish, namespace,
                     shutdown::countDown);
             ServiceRegistry registry = new ServiceRegistry();
             TaskHandlers.register(registry, tasks);

@@ -117,6 +117,11 @@ public final class LinuxOperatingSystem implements OperatingSystem {
     }
 
     @Override
+    public int unreadBytes(int fd) throws IOException {
+        return Terminal.unreadBytes(fd);
+    }
+
+    @Override
     public void redirectStderr(int fd) throws IOException {
         Libc.dup2(fd, 2);
     }

@@ -27,10 +27,11 @@ final class UnixListener {
 
     /**
      * socket + bind + listen + chmod 0600, in Go's order (net.Listen, then os.Chmod). listen comes right after bind
-     * (its downcall linked with bind's) because a concurrent {@code start} of the same group that finds the path
-     * taken dials it to tell a live shim from a stale socket: between bind and listen it would be refused, take the
-     * socket for stale, replace it and spawn a second daemon for the group. The fd is O_CLOEXEC like every fd jrunc opens: the spawn that hands it
-     * to the daemon as fd 3 dup2s it, which clears the flag in the child only.
+     * (nothing is linked in between: every call shares one downcall) because a concurrent {@code start} of the same
+     * group that finds the path taken dials it to tell a live shim from a stale socket: between bind and listen it
+     * would be refused (its refusal must stand a moment before it is believed: {@code SocketProbe}). The fd is
+     * O_CLOEXEC like every fd jrunc opens: the spawn that hands it to the daemon as fd 3 dup2s it, which clears the
+     * flag in the child only.
      */
     static int listen(Path path) throws IOException {
         byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);

@@ -43,6 +43,30 @@ class FdTest {
         }
     }
 
+    /** What the stdio copier asks before it closes a client's FIFO: how much the client has not read yet. */
+    @Test
+    void unreadBytesCountsWhatWaitsInAFifoFromEitherEnd() throws Exception {
+        Path fifo = dir.resolve("out");
+        OS.mkfifo(fifo, 0600);
+        int reader = OS.open(fifo, OpenFlags.O_RDONLY | OpenFlags.O_NONBLOCK, 0);
+        int writer = OS.open(fifo, OpenFlags.O_WRONLY | OpenFlags.O_NONBLOCK, 0);
+        try {
+            assertEquals(0, OS.unreadBytes(writer));
+            try (OutputStream out = OS.outputStream(OS.dup(writer))) {
+                out.write("abc".getBytes());
+            }
+            assertEquals(3, OS.unreadBytes(writer));
+            assertEquals(3, OS.unreadBytes(reader));
+            try (InputStream in = OS.inputStream(OS.dup(reader))) {
+                assertEquals(2, in.read(new byte[2]));
+            }
+            assertEquals(1, OS.unreadBytes(writer));
+        } finally {
+            OS.close(writer);
+            OS.close(reader);
+        }
+    }
+
     @Test
     void closingAStreamTwiceClosesItsFdOnce() throws Exception {
         int[] pipe = OS.pipe();

@@ -34,6 +34,19 @@ public record BundleSpec(String groupAnnotation, String sandboxAnnotation, Strin
     }
 
     /**
+     * The socket hash of the daemon that serves this task: its group annotation wins, as for Go's shim; without one
+     * the handler's {@link ShimConfig.Grouping} decides (a pod's daemon, the namespace's, or the node's).
+     */
+    public String socketHash(String containerdAddress, String namespace, String id, ShimConfig.Grouping grouping) {
+        if (groupAnnotation != null) return SocketAddress.hash(containerdAddress, namespace, groupAnnotation);
+        return switch (grouping) {
+            case POD -> SocketAddress.hash(containerdAddress, namespace, groupKey(id));
+            case NAMESPACE -> SocketAddress.hash(containerdAddress, namespace, "");
+            case NODE -> SocketAddress.hash(containerdAddress, "", "");
+        };
+    }
+
+    /**
      * containerd's {@code ShouldKillAllOnExit} ({@code pkg/process/utils.go}, v1.6.20): when the container shares a
      * PID namespace (none of its own, or one joined by path), killing the init does not take its other processes
      * with it, so the shim must {@code runc kill --all} them.

@@ -18,7 +18,8 @@ import jrunc.proto.runc.Options;
  * line, keys as in containerd's runc options table ({@code BinaryName}, {@code Root}, {@code ShimCgroup},
  * {@code SystemdCgroup}, {@code IoUid}…) or as the proto fields ({@code binary_name}…), case and underscores
  * ignored, the way containerd's TOML decoding matches them. Values are TOML strings ({@code "…"} or {@code '…'}),
- * booleans and integers; {@code #} starts a comment. An unknown key, or a key under a {@code [table]}, is a warning.
+ * booleans and integers; {@code #} starts a comment. The {@code [jrunc]} table holds the shim's own settings
+ * ({@link ShimConfig}). An unknown key, or a key under any other {@code [table]}, is a warning.
  *
  * <p>Hand-written on purpose: the shim reads this on {@code start} and {@code Create}, where a TOML or databind
  * library costs start-up time, and the subset a flat options table needs is small. The file is the operator's, but
@@ -27,8 +28,11 @@ import jrunc.proto.runc.Options;
 public final class RuncOptionsFile {
     public static final int MAX_BYTES = 64 * 1024;
 
-    /** The options, and the keys or tables that were ignored. */
-    public record Read(Options options, List<String> warnings) {
+    /** The table of the shim's own settings. */
+    public static final String SHIM_TABLE = "jrunc";
+
+    /** The options, the shim's settings, and the keys or tables that were ignored. */
+    public record Read(Options options, ShimConfig shim, List<String> warnings) {
         public Read {
             warnings = List.copyOf(warnings);
         }
@@ -70,6 +74,7 @@ public final class RuncOptionsFile {
 
     static Read parse(String name, String text) {
         Options.Builder options = Options.newBuilder();
+        ShimConfig.Grouping grouping = ShimConfig.DEFAULT.grouping();
         List<String> warnings = new ArrayList<>();
         String table = null;
         String[] lines = text.split("\r?\n", -1);
@@ -79,7 +84,10 @@ public final class RuncOptionsFile {
             if (line.atEnd() || line.peek() == '#') continue;
             if (line.peek() == '[') {
                 table = line.tableHeader();
-                warnings.add(name + ":" + line.number + ": table [" + table + "] ignored (the runc options are top-level keys)");
+                if (!table.equals(SHIM_TABLE)) {
+                    warnings.add(name + ":" + line.number + ": table [" + table + "] ignored (the runc options are "
+                            + "top-level keys, jrunc's own under [" + SHIM_TABLE + "])");
+                }
                 continue;
             }
             String key = line.key();
@@ -89,12 +97,26 @@ public final class RuncOptionsFile {
             Object value = line.value();
             line.skipSpace();
             if (!line.atEnd() && line.peek() != '#') throw line.error("unexpected text after the value");
+            if (SHIM_TABLE.equals(table)) {
+                if (key.equalsIgnoreCase("grouping")) {
+                    grouping = grouping(key, value, line);
+                } else {
+                    warnings.add(name + ":" + line.number + ": unknown jrunc setting " + key + " ignored");
+                }
+                continue;
+            }
             if (table != null) continue;
             if (!set(options, key, value, line)) {
                 warnings.add(name + ":" + line.number + ": unknown runc option " + key + " ignored");
             }
         }
-        return new Read(options.build(), warnings);
+        return new Read(options.build(), new ShimConfig(grouping), warnings);
+    }
+
+    private static ShimConfig.Grouping grouping(String key, Object value, Line line) {
+        ShimConfig.Grouping g = ShimConfig.Grouping.parse(string(key, value, line));
+        if (g == null) throw line.error(key + " must be \"pod\", \"namespace\" or \"node\"");
+        return g;
     }
 
     private static boolean set(Options.Builder o, String key, Object value, Line line) {

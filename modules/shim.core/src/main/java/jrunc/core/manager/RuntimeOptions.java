@@ -30,10 +30,17 @@ public final class RuntimeOptions {
     public static final String LEGACY_RUNC_OPTIONS = "containerd.linux.runc.RuncOptions";
     public static final String CRI_RUNTIME_OPTIONS = "runtimeoptions.v1.Options";
 
-    /** The options, and what the caller should log about how they were read. */
-    public record Decoded(Options options, List<String> warnings) {
+    /**
+     * The options, the shim's own settings (only a {@code ConfigPath} file can hold them), and what the caller should
+     * log about how they were read.
+     */
+    public record Decoded(Options options, ShimConfig shim, List<String> warnings) {
         public Decoded {
             warnings = List.copyOf(warnings);
+        }
+
+        Decoded(Options options, List<String> warnings) {
+            this(options, ShimConfig.DEFAULT, warnings);
         }
 
         static Decoded defaults() {
@@ -133,6 +140,6 @@ public final class RuntimeOptions {
         }
         RuncOptionsFile.Read read = RuncOptionsFile.read(Path.of(cri.getConfigPath()));
         warnings.addAll(read.warnings());
-        return new Decoded(read.options(), warnings);
+        return new Decoded(read.options(), read.shim(), warnings);
     }
 }

@@ -17,6 +17,10 @@ import jrunc.proto.runc.Options;
  * group's shim already serves it, or replaced when a killed shim left it; the {@code address} file; the daemon
  * spawned with the listener as fd 3; the shim cgroup and the OOM score. The caller prints the address and nothing
  * else. Next to {@link StopPath}, its counterpart; neither touches the Task service (both are timed per container).
+ *
+ * <p>Two ways to end it: {@link #run} spawns a daemon for the listener, as Go's shim does; {@link #bind} followed
+ * by {@link #adopt} is what a warm spare daemon does, which serves the listener itself and takes the place of the
+ * daemon {@code run} would have spawned (its own cgroup and OOM score, set the same way).
  */
 public final class StartPlan {
     private static final int OOM_SCORE_ADJ_MAX = 1000;
@@ -41,6 +45,21 @@ public final class StartPlan {
         }
     }
 
+    /**
+     * The group's socket, bound or found served, with the {@code address} file written.
+     *
+     * @param address  what containerd is to dial
+     * @param socket   its path
+     * @param options  the runc options start was given
+     * @param listener our listening fd on the socket, or -1 when the group's shim already serves it
+     */
+    public record Bound(String address, Path socket, Options options, int listener) {
+        /** A shim already serves the group: containerd opens a new connection to it for this task. */
+        public boolean served() {
+            return listener < 0;
+        }
+    }
+
     private final OperatingSystem os;
     private final ShimSocket sockets;
 
@@ -58,32 +77,18 @@ public final class StartPlan {
      * killed, a socket we bound removed) and the exception says which step failed.
      */
     public String run(Request r) throws IOException {
-        ShimFlags flags = r.flags();
-        // read before anything is bound or spawned: a broken options file fails start with its own message
-        Options options = runcOptions(r.stdin());
-        String group = new BundleReader(os).spec(r.bundle()).groupKey(flags.id());
-        String address = sockets.address(SocketAddress.hash(flags.address(), flags.namespace(), group));
-        Path socket = SocketAddress.path(address);
-        Files.createDirectories(socket.getParent());
-        ShimSocket.Binding binding = sockets.bind(socket);
-        if (binding instanceof ShimSocket.Binding.Served) {
-            // a shim already serves this group: containerd opens a new connection to it for this task
-            BundleFiles.writeAddress(r.bundle(), address);
-            return address;
-        }
-        int listener = ((ShimSocket.Binding.Listening) binding).fd();
+        Bound bound = bind(r);
+        if (bound.served()) return bound.address();
+        int listener = bound.listener();
         int daemon = -1;
         try {
-            BundleFiles.writeAddress(r.bundle(), address);
             // the core-scheduling cookie is made for our own process group; the daemon we spawn inherits it
             if (r.schedCore()) os.createSchedCoreCookie(0);
             daemon = os.spawn(new Spawn(daemonArgv(r), null, r.bundle(), Map.of(LISTENER_FD, listener), true, true));
             os.close(listener);
             listener = -1;
-            if (!options.getShimCgroup().isEmpty()) os.joinCgroup(daemon, options.getShimCgroup());
-            // containerd's own score + 1, so the OOM killer takes a shim before containerd (Debian: -999 → -998)
-            os.setOomScoreAdj(daemon, Math.min(os.oomScoreAdj(r.parentPid()) + 1, OOM_SCORE_ADJ_MAX));
-            return address;
+            placeDaemon(r, bound, daemon);
+            return bound.address();
         } catch (IOException | RuntimeException e) {
             if (listener >= 0) os.close(listener);
             if (daemon > 0) {
@@ -93,20 +98,80 @@ public final class StartPlan {
                     // it exited already
                 }
             }
-            try {
-                Files.deleteIfExists(socket);
-            } catch (IOException left) {
-                // best effort: delete removes a dead socket, shim-doctor finds what is left
-            }
+            removeQuietly(bound.socket());
             throw e;
         }
     }
 
-    private static List<String> daemonArgv(Request r) {
-        List<String> argv = new ArrayList<>(r.selfCommand());
-        ShimFlags f = r.flags();
-        argv.addAll(List.of("-namespace", f.namespace(), "-id", f.id(), "-address", f.address()));
-        if (f.debug()) argv.add("-debug");
+    /**
+     * The first half of start: the runc options read (a broken options file fails start with its own message,
+     * before anything is bound), the group's address hashed, its socket bound (or found served), and the
+     * {@code address} file written. When a listener comes back, the caller owns it and must either hand it to a
+     * daemon or {@link #abandon} it.
+     */
+    public Bound bind(Request r) throws IOException {
+        ShimFlags flags = r.flags();
+        RuntimeOptions.Decoded decoded = runcOptions(r.stdin());
+        String hash = new BundleReader(os).spec(r.bundle())
+                .socketHash(flags.address(), flags.namespace(), flags.id(), decoded.shim().grouping());
+        String address = sockets.address(hash);
+        Path socket = SocketAddress.path(address);
+        Files.createDirectories(socket.getParent());
+        ShimSocket.Binding binding = sockets.bind(socket);
+        int listener = binding instanceof ShimSocket.Binding.Listening l ? l.fd() : -1;
+        try {
+            BundleFiles.writeAddress(r.bundle(), address);
+        } catch (IOException | RuntimeException e) {
+            if (listener >= 0) {
+                os.close(listener);
+                removeQuietly(socket);
+            }
+            throw e;
+        }
+        return new Bound(address, socket, decoded.options(), listener);
+    }
+
+    /**
+     * The second half of start for a daemon that serves {@code bound}'s listener itself, {@code self}: what
+     * {@link #run} does to the daemon it spawns (the core-scheduling cookie, the shim cgroup, containerd's OOM score
+     * + 1).
+     */
+    public void adopt(Request r, Bound bound, int self) throws IOException {
+        // the daemon is the leader of its own process group: the cookie is made for that group
+        if (r.schedCore()) os.createSchedCoreCookie(0);
+        placeDaemon(r, bound, self);
+    }
+
+    /** Gives up a listener {@link #bind} returned: closed, and its socket removed. */
+    public void abandon(Bound bound) {
+        if (bound.served()) return;
+        os.close(bound.listener());
+        removeQuietly(bound.socket());
+    }
+
+    private void placeDaemon(Request r, Bound bound, int daemon) throws IOException {
+        if (!bound.options().getShimCgroup().isEmpty()) os.joinCgroup(daemon, bound.options().getShimCgroup());
+        // containerd's own score + 1, so the OOM killer takes a shim before containerd (Debian: -999 → -998)
+        os.setOomScoreAdj(daemon, Math.min(os.oomScoreAdj(r.parentPid()) + 1, OOM_SCORE_ADJ_MAX));
+    }
+
+    private static void removeQuietly(Path socket) {
+        try {
+            Files.deleteIfExists(socket);
+        } catch (IOException left) {
+            // best effort: delete removes a dead socket, shim-doctor finds what is left
+        }
+    }
+
+    /** The daemon's argv, as Go's shim spawns its own: {@code self -namespace NS -id ID -address ADDR [-debug]}. */
+    public static List<String> daemonArgv(Request r) {
+        return daemonArgv(r.selfCommand(), r.flags().namespace(), r.flags().id(), r.flags().address(), r.flags().debug());
+    }
+
+    public static List<String> daemonArgv(List<String> self, String namespace, String id, String address, boolean debug) {
+        List<String> argv = new ArrayList<>(self);
+        argv.addAll(List.of("-namespace", namespace, "-id", id, "-address", address));
+        if (debug) argv.add("-debug");
         return argv;
     }
 
@@ -115,7 +180,7 @@ public final class StartPlan {
      * holds the options Any or containerd 2.3's BootstrapParams ({@link StartInput}); defaults when there are none.
      * Unknown types are left to the daemon's Create to warn about: start's output is the address.
      */
-    static Options runcOptions(byte[] stdin) {
-        return RuntimeOptions.decode(StartInput.parse(stdin).options()).options();
+    static RuntimeOptions.Decoded runcOptions(byte[] stdin) {
+        return RuntimeOptions.decode(StartInput.parse(stdin).options());
     }
 }

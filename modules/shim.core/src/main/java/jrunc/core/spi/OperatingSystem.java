@@ -71,6 +71,11 @@ public interface OperatingSystem {
     /** Blocking stream over an fd; closing it closes the fd. */
     OutputStream outputStream(int fd);
 
+    /** ioctl FIONREAD: how many bytes wait to be read in the pipe or FIFO {@code fd} is an end of. */
+    default int unreadBytes(int fd) throws IOException {
+        throw new IOException("unreadBytes is not supported here");
+    }
+
     /** dup2(fd, 2): makes the shim's stderr (its log) go to fd. */
     void redirectStderr(int fd) throws IOException;
 

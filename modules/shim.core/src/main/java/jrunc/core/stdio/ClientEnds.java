@@ -50,10 +50,13 @@ final class ClientEnds {
      */
     static OutputStream openWriter(OperatingSystem os, Path path) throws IOException {
         if (!isFifo(path)) return Channels.newOutputStream(open(path, WRITE, APPEND));
+        // held until our writer is open, so that closing it never leaves the client's reader without a writer (EOF)
+        int probe = FifoWriter.writerIfRead(os, path);
         int keepAlive;
         try {
             keepAlive = os.open(path, OpenFlags.O_RDONLY | OpenFlags.O_NONBLOCK, 0);
         } catch (IOException e) {
+            if (probe >= 0) os.close(probe);
             throw new IOException("open " + path + ": " + e.getMessage(), e);
         }
         FileChannel writer;
@@ -62,32 +65,114 @@ final class ClientEnds {
         } catch (IOException e) {
             os.close(keepAlive);
             throw e;
+        } finally {
+            if (probe >= 0) os.close(probe);
         }
-        OutputStream target = Channels.newOutputStream(writer);
-        return new OutputStream() {
-            private boolean closed;
+        return new FifoWriter(os, path, keepAlive, Channels.newOutputStream(writer), probe >= 0);
+    }
 
-            @Override
-            public void write(int b) throws IOException {
-                target.write(b);
+    /**
+     * Our write end of a client's FIFO, and the read end that let it open at once. At the end of a copy
+     * ({@link #closeOnceRead}) it closes only once the client has read everything, or has gone, or a bounded time
+     * has passed, for two reasons:
+     * <ul>
+     *   <li>containerd's client from 1.7 on closes its ends of the FIFOs as soon as DeleteProcess has answered
+     *       ({@code cio.Cancel}, containerd v1.7.24 pkg/cio/io_unix.go; 1.6 waited for EOF): what it had not read
+     *       by then is lost, which is how a short exec's stderr went missing on containerd 2.x. Delete waits for
+     *       the copiers ({@link ProcessIO#DRAIN_LIMIT}), so it answers only once the output has been read.</li>
+     *   <li>unlike containerd's shim, whose write open blocks until the client's reader has opened
+     *       ({@code copyPipes}, containerd v2.1.9 cmd/containerd-shim-runc-v2/process/io.go), ours meets no reader:
+     *       closing before the client's own open of its end got to the kernel would leave that open waiting for a
+     *       writer that never comes.</li>
+     * </ul>
+     */
+    static final class FifoWriter extends OutputStream {
+        private static final long POLL_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(5);
+        private final OperatingSystem os;
+        private final Path path;
+        private final int keepAlive;
+        private final OutputStream target;
+        private boolean metTheClient;
+        private boolean closed, keepAliveClosed;
+
+        private FifoWriter(OperatingSystem os, Path path, int keepAlive, OutputStream target, boolean metTheClient) {
+            this.os = os;
+            this.path = path;
+            this.keepAlive = keepAlive;
+            this.target = target;
+            this.metTheClient = metTheClient;
+        }
+
+        /**
+         * A write end of the FIFO if someone has a read end open (or is blocked opening one: this open wakes them),
+         * else -1 (POSIX: a non-blocking write open of a FIFO without readers fails with ENXIO).
+         */
+        static int writerIfRead(OperatingSystem os, Path path) {
+            try {
+                return os.open(path, OpenFlags.O_WRONLY | OpenFlags.O_NONBLOCK, 0);
+            } catch (IOException noReader) {
+                return -1;
             }
+        }
 
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                target.write(b, off, len);
-            }
+        @Override
+        public void write(int b) throws IOException {
+            target.write(b);
+        }
 
-            @Override
-            public synchronized void close() throws IOException {
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            target.write(b, off, len);
+        }
+
+        /**
+         * Everything is written: drops our read end (our write end keeps the FIFO's contents, and the client sees
+         * no EOF yet), then, for at most {@code limit}, looks for a reader of the client's ({@link #writerIfRead})
+         * and how much of the FIFO is unread (FIONREAD on that probe), until the client has read it all, or the
+         * client it had met has gone; then closes.
+         */
+        void closeOnceRead(java.time.Duration limit) throws IOException {
+            synchronized (this) {
                 if (closed) return;
-                closed = true;
-                try {
-                    target.close();
-                } finally {
-                    os.close(keepAlive);
-                }
+                closeKeepAlive();
             }
-        };
+            long deadline = System.nanoTime() + limit.toNanos();
+            while (!readOrGone() && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(POLL_NANOS);
+            }
+            close();
+        }
+
+        /** Our own write end is still open here, so closing the probe gives the client no EOF. */
+        private boolean readOrGone() {
+            int probe = writerIfRead(os, path);
+            if (probe < 0) return metTheClient; // no reader: gone if we had met one, else not come yet
+            metTheClient = true;
+            try {
+                return os.unreadBytes(probe) == 0;
+            } catch (IOException cannotTell) {
+                return true;
+            } finally {
+                os.close(probe);
+            }
+        }
+
+        private void closeKeepAlive() {
+            if (keepAliveClosed) return;
+            keepAliveClosed = true;
+            os.close(keepAlive);
+        }
+
+        @Override
+        public synchronized void close() throws IOException {
+            if (closed) return;
+            closed = true;
+            try {
+                target.close();
+            } finally {
+                closeKeepAlive();
+            }
+        }
     }
 
     /** A FIFO (or another special file) rather than a regular file; a missing path is neither. */

@@ -39,6 +39,8 @@ final class Copier {
             while ((n = in.read(buffer)) >= 0) {
                 out.write(buffer, 0, n);
             }
+            // the process's end is closed: the output is complete once the client can read it
+            if (out instanceof ClientEnds.FifoWriter fifo) fifo.closeOnceRead(ProcessIO.DRAIN_LIMIT);
         } catch (IOException | RuntimeException e) {
             // the client going away or close() cutting us off: nothing to report
         } finally {

@@ -82,7 +82,7 @@ public final class TaskService implements AutoCloseable {
         try {
             Container c = factory.create(ns, r, ctx.deadlineNanos(), created -> {
                 containers.add(created);
-                events.publish(Topics.TASK_CREATE, TaskCreate.newBuilder()
+                events.publish(ns, Topics.TASK_CREATE, TaskCreate.newBuilder()
                         .setContainerId(r.getId()).setBundle(r.getBundle()).addAllRootfs(r.getRootfsList())
                         .setIo(TaskIO.newBuilder().setStdin(r.getStdin()).setStdout(r.getStdout())
                                 .setStderr(r.getStderr()).setTerminal(r.getTerminal()))
@@ -104,12 +104,12 @@ public final class TaskService implements AutoCloseable {
         Process p = c.process(r.getExecId());
         int pid = switch (p) {
             case InitProcess init -> {
-                int started = init.start(ctx.deadlineNanos(), () -> events.publish(Topics.TASK_START,
+                int started = init.start(ctx.deadlineNanos(), () -> events.publish(c.namespace(), Topics.TASK_START,
                         TaskStart.newBuilder().setContainerId(c.id()).setPid(init.pid()).build()));
                 if (!c.watchesOom()) watchOom(c, started);
                 yield started;
             }
-            case ExecProcess exec -> exec.start(ctx.deadlineNanos(), started -> events.publish(Topics.TASK_EXEC_STARTED,
+            case ExecProcess exec -> exec.start(ctx.deadlineNanos(), started -> events.publish(c.namespace(), Topics.TASK_EXEC_STARTED,
                     TaskExecStarted.newBuilder().setContainerId(c.id()).setExecId(exec.execId()).setPid(started).build()));
         };
         return StartResponse.newBuilder().setPid(pid).build();
@@ -132,7 +132,7 @@ public final class TaskService implements AutoCloseable {
                     }
                     closeQuietly(c.takeOomWatch(), c.id());
                     containers.remove(c);
-                    events.publish(Topics.TASK_DELETE, TaskDelete.newBuilder().setContainerId(c.id()).setPid(init.pid())
+                    events.publish(c.namespace(), Topics.TASK_DELETE, TaskDelete.newBuilder().setContainerId(c.id()).setPid(init.pid())
                             .setExitStatus(deleted.exitStatus()).setExitedAt(Timestamps.of(deleted.exitedAt())).build());
                 }
             }
@@ -152,7 +152,7 @@ public final class TaskService implements AutoCloseable {
             c.init().checkExec();
             byte[] spec = ExecSpec.forRunc(r.getSpec().getValue().toByteArray(), r.getTerminal(), null);
             c.addExec(new ExecProcess(c, r.getExecId(), stdio, spec));
-            events.publish(Topics.TASK_EXEC_ADDED, TaskExecAdded.newBuilder()
+            events.publish(c.namespace(), Topics.TASK_EXEC_ADDED, TaskExecAdded.newBuilder()
                     .setContainerId(c.id()).setExecId(r.getExecId()).build());
         } finally {
             c.unlock();
@@ -238,14 +238,14 @@ public final class TaskService implements AutoCloseable {
     public Empty pause(CallContext ctx, PauseRequest r) throws TaskException {
         Container c = container(r.getId());
         c.init().pause(ctx.deadlineNanos());
-        events.publish(Topics.TASK_PAUSED, TaskPaused.newBuilder().setContainerId(c.id()).build());
+        events.publish(c.namespace(), Topics.TASK_PAUSED, TaskPaused.newBuilder().setContainerId(c.id()).build());
         return Empty.getDefaultInstance();
     }
 
     public Empty resume(CallContext ctx, ResumeRequest r) throws TaskException {
         Container c = container(r.getId());
         c.init().resume(ctx.deadlineNanos());
-        events.publish(Topics.TASK_RESUMED, TaskResumed.newBuilder().setContainerId(c.id()).build());
+        events.publish(c.namespace(), Topics.TASK_RESUMED, TaskResumed.newBuilder().setContainerId(c.id()).build());
         return Empty.getDefaultInstance();
     }
 
@@ -334,7 +334,7 @@ public final class TaskService implements AutoCloseable {
         c.lock();
         try {
             if (!p.recordExit(exit.status(), exit.at())) return;
-            events.publish(Topics.TASK_EXIT, TaskExit.newBuilder().setContainerId(c.id()).setId(p.id())
+            events.publish(c.namespace(), Topics.TASK_EXIT, TaskExit.newBuilder().setContainerId(c.id()).setId(p.id())
                     .setPid(exit.pid()).setExitStatus(exit.status()).setExitedAt(Timestamps.of(exit.at())).build());
         } finally {
             c.unlock();
@@ -350,7 +350,7 @@ public final class TaskService implements AutoCloseable {
         String cgroupsPath = OciSpec.cgroupsPath(os, c.bundle());
         AutoCloseable watch;
         try {
-            watch = os.watchOom(cgroupsPath, pid, () -> events.publish(Topics.TASK_OOM,
+            watch = os.watchOom(cgroupsPath, pid, () -> events.publish(c.namespace(), Topics.TASK_OOM,
                     jrunc.proto.events.TaskOOM.newBuilder().setContainerId(c.id()).build()));
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "add the cgroup of " + c.id() + " to the OOM monitor: " + e.getMessage());

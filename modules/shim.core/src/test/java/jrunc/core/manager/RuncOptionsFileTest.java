@@ -73,6 +73,28 @@ class RuncOptionsFileTest {
     }
 
     @Test
+    void theJruncTableSetsTheGroupingAndIsNoRuncOption() {
+        RuncOptionsFile.Read read = parse("""
+                BinaryName = "/usr/sbin/runc"
+                [jrunc]
+                grouping = "node"
+                """);
+        assertEquals("/usr/sbin/runc", read.options().getBinaryName());
+        assertEquals(ShimConfig.Grouping.NODE, read.shim().grouping());
+        assertEquals(List.of(), read.warnings());
+        assertEquals(ShimConfig.Grouping.NAMESPACE, parse("[jrunc]\nGrouping = 'Namespace'").shim().grouping());
+        assertEquals(ShimConfig.DEFAULT, parse("BinaryName = \"runc\"").shim(), "no table: one daemon per pod");
+    }
+
+    @Test
+    void aGroupingJruncDoesNotKnowIsAnErrorAndAnUnknownSettingAWarning() {
+        assertTrue(error("[jrunc]\ngrouping = \"rack\"").contains("runc.toml:2: grouping must be \"pod\", \"namespace\" or \"node\""));
+        assertTrue(error("[jrunc]\ngrouping = true").contains("grouping must be a string"));
+        RuncOptionsFile.Read read = parse("[jrunc]\nspares = 2");
+        assertEquals(List.of("runc.toml:2: unknown jrunc setting spares ignored"), read.warnings());
+    }
+
+    @Test
     void aValueOfTheWrongTypeNamesTheKeyAndLine() {
         assertTrue(error("\nSystemdCgroup = \"yes\"\n").contains("runc.toml:2: SystemdCgroup must be true or false"));
         assertTrue(error("BinaryName = true").contains("BinaryName must be a string"));

@@ -131,6 +131,66 @@ class StartPlanTest {
         assertEquals(Map.of(), os.cgroups);
     }
 
+    /** Start's stdin as CRI sends it to a runtime of jrunc's own type: the ConfigPath of a TOML file. */
+    private byte[] configPath(String toml) throws IOException {
+        Path file = Files.writeString(dir.resolve("jrunc.toml"), toml);
+        byte[] cri = new Wire().string(2, file.toString()).build(); // runtimeoptions.v1.Options config_path = 2
+        return Any.newBuilder().setTypeUrl("runtimeoptions.v1.Options")
+                .setValue(com.google.protobuf.ByteString.copyFrom(cri)).build().toByteArray();
+    }
+
+    @Test
+    void theHandlersNamespaceGroupingPutsEveryPodOfTheNamespaceOnOneSocket() throws Exception {
+        byte[] stdin = configPath("[jrunc]\ngrouping = \"namespace\"\n");
+        config("{\"io.kubernetes.cri.sandbox-id\":\"pod-a\"}");
+        String first = plan.run(request("c1", stdin));
+        assertEquals("unix://" + socketDir.resolve(SocketAddress.hash(CONTAINERD, "k8s.io", "")), first,
+                "the socket Go's shim uses for an empty group annotation");
+        alive.add(SocketAddress.path(first));
+        config("{\"io.kubernetes.cri.sandbox-id\":\"pod-b\"}");
+        assertEquals(first, plan.run(request("c2", stdin)), "another pod, the same daemon");
+        assertEquals(1, os.spawned.size());
+    }
+
+    @Test
+    void theHandlersNodeGroupingSharesOneSocketAcrossNamespaces() throws Exception {
+        byte[] stdin = configPath("[jrunc]\ngrouping = \"node\"\n");
+        String k8s = plan.run(request("c1", stdin));
+        StartPlan.Request other = new StartPlan.Request(ShimFlags.parse(List.of("-namespace", "default", "-address",
+                CONTAINERD, "-id", "c2", "start")), bundle, stdin, SELF, 77, false);
+        alive.add(SocketAddress.path(k8s));
+        assertEquals(k8s, plan.run(other));
+        assertEquals("unix://" + socketDir.resolve(SocketAddress.hash(CONTAINERD, "", "")), k8s);
+    }
+
+    @Test
+    void aTasksGroupAnnotationWinsOverTheHandlersGrouping() throws Exception {
+        config("{\"io.containerd.runc.v2.group\":\"mine\"}");
+        assertEquals(expectedAddress("mine"), plan.run(request("c1", configPath("[jrunc]\ngrouping = \"node\"\n"))));
+    }
+
+    @Test
+    void aDaemonThatAdoptsTheListenerJoinsTheShimCgroupAndTakesContainerdsOomScoreItself() throws Exception {
+        byte[] stdin = Any.newBuilder().setTypeUrl("containerd.runc.v1.Options")
+                .setValue(Options.newBuilder().setShimCgroup("/shims/pod-a").build().toByteString()).build().toByteArray();
+        StartPlan.Request r = request("c1", stdin);
+        StartPlan.Bound bound = plan.bind(r);
+        assertFalse(bound.served());
+        assertEquals(bound.address(), Files.readString(bundle.resolve("address")));
+        plan.adopt(r, bound, 4242);
+        assertEquals(List.of(), os.spawned, "nothing spawned: the caller serves the listener");
+        assertEquals(Map.of(4242, "/shims/pod-a"), os.cgroups);
+        assertEquals(-998, os.oomScores.get(4242));
+    }
+
+    @Test
+    void anAbandonedListenerIsClosedAndItsSocketRemoved() throws Exception {
+        StartPlan.Bound bound = plan.bind(request("c1", new byte[0]));
+        plan.abandon(bound);
+        assertTrue(os.closed.contains(bound.listener()));
+        assertFalse(Files.exists(bound.socket()));
+    }
+
     @Test
     void aFailureAfterTheSpawnKillsTheDaemonAndRemovesTheSocketItBound() throws Exception {
         os.oomScoreFailure = new IOException("write /proc/1000/oom_score_adj: Permission denied");

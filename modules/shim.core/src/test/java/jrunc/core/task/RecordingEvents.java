@@ -7,13 +7,13 @@ import java.util.List;
 
 /** Keeps what the Task service published, in order; exits are published on another thread, so tests poll. */
 final class RecordingEvents implements TaskEvents {
-    record Event(String topic, Message message) {}
+    record Event(String namespace, String topic, Message message) {}
 
     private final List<Event> events = new ArrayList<>(); // guarded by this
 
     @Override
-    public synchronized void publish(String topic, Message event) {
-        events.add(new Event(topic, event));
+    public synchronized void publish(String namespace, String topic, Message event) {
+        events.add(new Event(namespace, topic, event));
         notifyAll();
     }
 

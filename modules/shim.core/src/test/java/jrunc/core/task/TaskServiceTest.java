@@ -91,6 +91,18 @@ class TaskServiceTest extends TaskServiceTestCase {
     }
 
     @Test
+    void everyEventCarriesTheNamespaceOfItsTaskNotTheDaemons() throws Exception {
+        // a daemon grouping tasks node-wide serves tasks of several namespaces; its own -namespace is "default"
+        int pid = service.create(in("ns1"), createRequest().build()).getPid();
+        service.start(in("ns1"), StartRequest.newBuilder().setId("c1").build());
+        os.reaper.exit(pid, 0);
+        events.await(Topics.TASK_EXIT, TaskExit.class);
+        service.delete(in("ns1"), DeleteRequest.newBuilder().setId("c1").build());
+        assertEquals(List.of(Topics.TASK_CREATE, Topics.TASK_START, Topics.TASK_EXIT, Topics.TASK_DELETE), events.topics());
+        assertEquals(List.of("ns1"), events.all().stream().map(RecordingEvents.Event::namespace).distinct().toList());
+    }
+
+    @Test
     void taskCreateEventCarriesTheRequest() throws Exception {
         Mount m = Mount.newBuilder().setType("overlay").setSource("overlay").addOptions("lowerdir=/l").build();
         Files.writeString(dir.resolve("out"), "");

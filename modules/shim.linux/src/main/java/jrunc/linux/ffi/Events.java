@@ -1,12 +1,7 @@
 package jrunc.linux.ffi;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import jrunc.core.spi.ErrnoException;
 
 /**
@@ -28,52 +23,17 @@ public final class Events {
 
     private Events() {}
 
-    private static final class Eventfd {
-        static final MethodHandle MH = Native.errnoDowncall("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    }
-
-    private static final class EpollCreate1 {
-        static final MethodHandle MH = Native.errnoDowncall("epoll_create1", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    }
-
-    private static final class EpollCtl {
-        static final MethodHandle MH = Native.errnoDowncall("epoll_ctl",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-    }
-
-    private static final class EpollWait {
-        static final MethodHandle MH = Native.errnoDowncall("epoll_wait",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    }
-
-    private static final class InotifyInit1 {
-        static final MethodHandle MH = Native.errnoDowncall("inotify_init1", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    }
-
-    private static final class InotifyAddWatch {
-        static final MethodHandle MH = Native.errnoDowncall("inotify_add_watch",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    }
-
-    private static final class InotifyRmWatch {
-        static final MethodHandle MH = Native.errnoDowncall("inotify_rm_watch",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    }
-
-    private static final class Flock {
-        static final MethodHandle MH = Native.errnoDowncall("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    }
+    private static final Native.Function EVENTFD = Native.function("eventfd"),
+            EPOLL_CREATE1 = Native.function("epoll_create1"), EPOLL_CTL = Native.function("epoll_ctl"),
+            EPOLL_WAIT = Native.function("epoll_wait"), INOTIFY_INIT1 = Native.function("inotify_init1"),
+            INOTIFY_ADD_WATCH = Native.function("inotify_add_watch"),
+            INOTIFY_RM_WATCH = Native.function("inotify_rm_watch"), FLOCK = Native.function("flock");
 
     /** eventfd(2): a counter the kernel (here: a cgroup's OOM notifier) adds to; read 8 bytes to take it. */
     public static int eventfd(int initial, int flags) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.callState(arena);
-            int r;
-            try {
-                r = (int) Eventfd.MH.invokeExact(state, initial, flags);
-            } catch (Throwable t) {
-                throw Native.unexpected(t);
-            }
+            int r = (int) EVENTFD.call(state, initial, flags);
             if (r == -1) throw Native.failure("eventfd", state, null);
             return r;
         }
@@ -83,12 +43,7 @@ public final class Events {
     public static int epollCreate(int flags) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.callState(arena);
-            int r;
-            try {
-                r = (int) EpollCreate1.MH.invokeExact(state, flags);
-            } catch (Throwable t) {
-                throw Native.unexpected(t);
-            }
+            int r = (int) EPOLL_CREATE1.call(state, flags);
             if (r == -1) throw Native.failure("epoll_create1", state, null);
             return r;
         }
@@ -100,12 +55,7 @@ public final class Events {
             MemorySegment state = Native.callState(arena);
             MemorySegment event = arena.allocate(EpollEvent.LAYOUT);
             EpollEvent.set(event, 0, mask, data);
-            int r;
-            try {
-                r = (int) EpollCtl.MH.invokeExact(state, epfd, op, fd, event);
-            } catch (Throwable t) {
-                throw Native.unexpected(t);
-            }
+            int r = (int) EPOLL_CTL.call(state, epfd, op, fd, Native.ptr(event));
             if (r == -1) throw Native.failure("epoll_ctl", state, "op " + op + " fd " + fd);
         }
     }
@@ -118,12 +68,7 @@ public final class Events {
         int max = (int) (events.byteSize() / EpollEvent.LAYOUT.byteSize());
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.callState(arena);
-            int r;
-            try {
-                r = (int) EpollWait.MH.invokeExact(state, epfd, events, max, timeoutMillis);
-            } catch (Throwable t) {
-                throw Native.unexpected(t);
-            }
+            int r = (int) EPOLL_WAIT.call(state, epfd, Native.ptr(events), max, timeoutMillis);
             if (r == -1) throw Native.failure("epoll_wait", state, "epfd " + epfd);
             return r;
         }
@@ -133,12 +78,7 @@ public final class Events {
     public static int inotifyInit(int flags) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.callState(arena);
-            int r;
-            try {
-                r = (int) InotifyInit1.MH.invokeExact(state, flags);
-            } catch (Throwable t) {
-                throw Native.unexpected(t);
-            }
+            int r = (int) INOTIFY_INIT1.call(state, flags);
             if (r == -1) throw Native.failure("inotify_init1", state, null);
             return r;
         }
@@ -148,12 +88,7 @@ public final class Events {
     public static int inotifyAddWatch(int fd, String path, int mask) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.callState(arena);
-            int r;
-            try {
-                r = (int) InotifyAddWatch.MH.invokeExact(state, fd, arena.allocateFrom(path), mask);
-            } catch (Throwable t) {
-                throw Native.unexpected(t);
-            }
+            int r = (int) INOTIFY_ADD_WATCH.call(state, fd, Native.cString(arena, path), mask);
             if (r == -1) throw Native.failure("inotify_add_watch", state, path);
             return r;
         }
@@ -163,12 +98,7 @@ public final class Events {
     public static void inotifyRmWatch(int fd, int wd) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.callState(arena);
-            int r;
-            try {
-                r = (int) InotifyRmWatch.MH.invokeExact(state, fd, wd);
-            } catch (Throwable t) {
-                throw Native.unexpected(t);
-            }
+            int r = (int) INOTIFY_RM_WATCH.call(state, fd, wd);
             if (r == -1) throw Native.failure("inotify_rm_watch", state, "wd " + wd);
         }
     }
@@ -177,12 +107,7 @@ public final class Events {
     public static void flock(int fd, int operation) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.callState(arena);
-            int r;
-            try {
-                r = (int) Flock.MH.invokeExact(state, fd, operation);
-            } catch (Throwable t) {
-                throw Native.unexpected(t);
-            }
+            int r = (int) FLOCK.call(state, fd, operation);
             if (r == -1) throw Native.failure("flock", state, "fd " + fd + " operation " + operation);
         }
     }

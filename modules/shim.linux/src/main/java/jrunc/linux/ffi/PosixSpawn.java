@@ -3,60 +3,43 @@ package jrunc.linux.ffi;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+import static jrunc.linux.ffi.Native.ptr;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.util.List;
 import jrunc.core.spi.ErrnoException;
 
 /**
  * One posix_spawnp(3) call being prepared: its file actions and attributes, in memory owned by this object.
- * The posix_spawn functions return an error number instead of setting errno, so no call state is captured.
+ * The posix_spawn functions return an error number instead of setting errno, so the captured errno is not read.
  *
  * <p>{@code posix_spawn_file_actions_t} and {@code posix_spawnattr_t} are opaque: we allocate glibc's size for
  * the port ({@link Arch}) and let glibc's init functions fill them.
  */
 public final class PosixSpawn implements AutoCloseable {
 
-    /** The handles every spawn needs, bound together on the first spawn. */
-    private static final class Handles {
-        static final MethodHandle ACTIONS_INIT = bind("posix_spawn_file_actions_init", ADDRESS);
-        static final MethodHandle ACTIONS_DESTROY = bind("posix_spawn_file_actions_destroy", ADDRESS);
-        static final MethodHandle ADD_DUP2 = bind("posix_spawn_file_actions_adddup2", ADDRESS, JAVA_INT, JAVA_INT);
-        static final MethodHandle ADD_OPEN = bind("posix_spawn_file_actions_addopen",
-                ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
-        static final MethodHandle ADD_CLOSE = bind("posix_spawn_file_actions_addclose", ADDRESS, JAVA_INT);
-        static final MethodHandle ATTR_INIT = bind("posix_spawnattr_init", ADDRESS);
-        static final MethodHandle ATTR_DESTROY = bind("posix_spawnattr_destroy", ADDRESS);
-        static final MethodHandle SET_FLAGS = bind("posix_spawnattr_setflags", ADDRESS, JAVA_SHORT);
-        static final MethodHandle SET_SIGMASK = bind("posix_spawnattr_setsigmask", ADDRESS, ADDRESS);
-        static final MethodHandle SET_SIGDEFAULT = bind("posix_spawnattr_setsigdefault", ADDRESS, ADDRESS);
-        static final MethodHandle SET_PGROUP = bind("posix_spawnattr_setpgroup", ADDRESS, JAVA_INT);
-        // int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
-        //                  const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
-        static final MethodHandle SPAWNP = bind("posix_spawnp", ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
-    }
-
-    /** glibc 2.34 (Debian 12, Ubuntu 22.04); null on older ones. */
-    private static final class AddCloseFrom {
-        static final MethodHandle MH = Native.optionalDowncall("posix_spawn_file_actions_addclosefrom_np",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT)).orElse(null);
-    }
-
-    /** glibc 2.29; bound only when a working directory is asked for. */
-    private static final class AddChdir {
-        static final MethodHandle MH = bind("posix_spawn_file_actions_addchdir_np", ADDRESS, ADDRESS);
-    }
-
-    private static MethodHandle bind(String symbol, MemoryLayout... args) {
-        return Native.downcall(symbol, FunctionDescriptor.of(JAVA_INT, args));
-    }
+    private static final Native.Function ACTIONS_INIT = Native.function("posix_spawn_file_actions_init"),
+            ACTIONS_DESTROY = Native.function("posix_spawn_file_actions_destroy"),
+            ADD_DUP2 = Native.function("posix_spawn_file_actions_adddup2"),
+            ADD_OPEN = Native.function("posix_spawn_file_actions_addopen"),
+            ADD_CLOSE = Native.function("posix_spawn_file_actions_addclose"),
+            ATTR_INIT = Native.function("posix_spawnattr_init"), ATTR_DESTROY = Native.function("posix_spawnattr_destroy"),
+            SET_FLAGS = Native.function("posix_spawnattr_setflags"),
+            SET_SIGMASK = Native.function("posix_spawnattr_setsigmask"),
+            SET_SIGDEFAULT = Native.function("posix_spawnattr_setsigdefault"),
+            SET_PGROUP = Native.function("posix_spawnattr_setpgroup"),
+            // int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+            //                  const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+            SPAWNP = Native.function("posix_spawnp"),
+            // glibc 2.34 (Debian 12, Ubuntu 22.04); missing on older ones
+            ADD_CLOSEFROM = Native.function("posix_spawn_file_actions_addclosefrom_np"),
+            // glibc 2.29
+            ADD_CHDIR = Native.function("posix_spawn_file_actions_addchdir_np");
 
     private final Arena arena = Arena.ofConfined();
+    /** The downcall's errno buffer: unused, since these functions return their error number. */
+    private final MemorySegment state = Native.callState(arena);
     private final MemorySegment actions;
     private final MemorySegment attributes;
     private short flags;
@@ -68,9 +51,9 @@ public final class PosixSpawn implements AutoCloseable {
         try {
             actions = arena.allocate(arch.spawnFileActionsSize(), 16);
             attributes = arena.allocate(arch.spawnAttrSize(), 16);
-            check("posix_spawn_file_actions_init", invoke(Handles.ACTIONS_INIT, actions));
+            check(ACTIONS_INIT, ACTIONS_INIT.call(state, ptr(actions)));
             actionsReady = true;
-            check("posix_spawnattr_init", invoke(Handles.ATTR_INIT, attributes));
+            check(ATTR_INIT, ATTR_INIT.call(state, ptr(attributes)));
             attributesReady = true;
             ok = true;
         } finally {
@@ -80,44 +63,38 @@ public final class PosixSpawn implements AutoCloseable {
 
     /** dup2(from, to) in the child. */
     public void dup2(int from, int to) throws ErrnoException {
-        check("posix_spawn_file_actions_adddup2", invoke(Handles.ADD_DUP2, actions, from, to));
+        check(ADD_DUP2, ADD_DUP2.call(state, ptr(actions), from, to));
     }
 
     /** open(path, flags, mode) onto {@code fd} in the child. */
     public void open(int fd, String path, int openFlags, int mode) throws ErrnoException {
-        int error;
-        try {
-            error = (int) Handles.ADD_OPEN.invokeExact(actions, fd, arena.allocateFrom(path), openFlags, mode);
-        } catch (Throwable t) {
-            throw Native.unexpected(t);
-        }
-        check("posix_spawn_file_actions_addopen", error);
+        check(ADD_OPEN, ADD_OPEN.call(state, ptr(actions), fd, Native.cString(arena, path), openFlags, mode));
     }
 
     /** close(fd) in the child; glibc ignores a descriptor that is not open. */
     public void close(int fd) throws ErrnoException {
-        check("posix_spawn_file_actions_addclose", invoke(Handles.ADD_CLOSE, actions, fd));
+        check(ADD_CLOSE, ADD_CLOSE.call(state, ptr(actions), fd));
     }
 
     /** Whether this glibc can close every fd from a number up in the child ({@link #closeFrom}). */
     public static boolean canCloseFrom() {
-        return AddCloseFrom.MH != null;
+        return ADD_CLOSEFROM.exists();
     }
 
     /** Closes every descriptor from {@code lowFd} up in the child (close_range); see {@link #canCloseFrom}. */
     public void closeFrom(int lowFd) throws ErrnoException {
         if (!canCloseFrom()) throw new UnsupportedOperationException("glibc has no posix_spawn_file_actions_addclosefrom_np");
-        check("posix_spawn_file_actions_addclosefrom_np", invoke(AddCloseFrom.MH, actions, lowFd));
+        check(ADD_CLOSEFROM, ADD_CLOSEFROM.call(state, ptr(actions), lowFd));
     }
 
     /** chdir(dir) in the child, in order with the other file actions. */
     public void chdir(String dir) throws ErrnoException {
-        check("posix_spawn_file_actions_addchdir_np", invoke(AddChdir.MH, actions, arena.allocateFrom(dir)));
+        check(ADD_CHDIR, ADD_CHDIR.call(state, ptr(actions), Native.cString(arena, dir)));
     }
 
     /** setpgid(0, pgid) in the child; 0 makes the child the leader of a new group. */
     public void processGroup(int pgid) throws ErrnoException {
-        check("posix_spawnattr_setpgroup", invoke(Handles.SET_PGROUP, attributes, pgid));
+        check(SET_PGROUP, SET_PGROUP.call(state, ptr(attributes), pgid));
         flags |= Constants.POSIX_SPAWN_SETPGROUP;
     }
 
@@ -137,8 +114,8 @@ public final class PosixSpawn implements AutoCloseable {
         MemorySegment none = arena.allocate(size, 8); // allocate zeroes: the empty set
         MemorySegment all = arena.allocate(size, 8);
         all.set(JAVA_LONG, 0, -1L);
-        check("posix_spawnattr_setsigmask", invoke(Handles.SET_SIGMASK, attributes, none));
-        check("posix_spawnattr_setsigdefault", invoke(Handles.SET_SIGDEFAULT, attributes, all));
+        check(SET_SIGMASK, SET_SIGMASK.call(state, ptr(attributes), ptr(none)));
+        check(SET_SIGDEFAULT, SET_SIGDEFAULT.call(state, ptr(attributes), ptr(all)));
         flags |= Constants.POSIX_SPAWN_SETSIGMASK | Constants.POSIX_SPAWN_SETSIGDEF;
     }
 
@@ -147,15 +124,11 @@ public final class PosixSpawn implements AutoCloseable {
      * A failed exec is reported here (glibc's vfork-style spawn waits for the exec), with its errno.
      */
     public int spawnp(List<String> argv, List<String> env) throws ErrnoException {
-        check("posix_spawnattr_setflags", invoke(Handles.SET_FLAGS, attributes, flags));
+        // posix_spawnattr_setflags takes a short: passed as a long, the callee reads its low 16 bits
+        check(SET_FLAGS, SET_FLAGS.call(state, ptr(attributes), flags));
         MemorySegment pid = arena.allocate(JAVA_INT);
-        int error;
-        try {
-            error = (int) Handles.SPAWNP.invokeExact(pid, arena.allocateFrom(argv.getFirst()), actions, attributes,
-                    stringArray(argv), stringArray(env));
-        } catch (Throwable t) {
-            throw Native.unexpected(t);
-        }
+        int error = (int) SPAWNP.call(state, ptr(pid), Native.cString(arena, argv.getFirst()), ptr(actions),
+                ptr(attributes), ptr(stringArray(argv)), ptr(stringArray(env)));
         if (error != 0) throw new ErrnoException("posix_spawnp", error, argv.getFirst());
         return pid.get(JAVA_INT, 0);
     }
@@ -163,8 +136,8 @@ public final class PosixSpawn implements AutoCloseable {
     @Override
     public void close() {
         try {
-            if (attributesReady) invoke(Handles.ATTR_DESTROY, attributes);
-            if (actionsReady) invoke(Handles.ACTIONS_DESTROY, actions);
+            if (attributesReady) ATTR_DESTROY.call(state, ptr(attributes));
+            if (actionsReady) ACTIONS_DESTROY.call(state, ptr(actions));
         } finally {
             arena.close();
         }
@@ -180,48 +153,9 @@ public final class PosixSpawn implements AutoCloseable {
         return array;
     }
 
-    private static void check(String call, int error) throws ErrnoException {
-        if (error != 0) throw new ErrnoException(call, error, null);
-    }
-
-    // Typed helpers so that every call goes through invokeExact with the handle's exact type.
-    private static int invoke(MethodHandle handle, MemorySegment a) {
-        try {
-            return (int) handle.invokeExact(a);
-        } catch (Throwable t) {
-            throw Native.unexpected(t);
-        }
-    }
-
-    private static int invoke(MethodHandle handle, MemorySegment a, int b) {
-        try {
-            return (int) handle.invokeExact(a, b);
-        } catch (Throwable t) {
-            throw Native.unexpected(t);
-        }
-    }
-
-    private static int invoke(MethodHandle handle, MemorySegment a, int b, int c) {
-        try {
-            return (int) handle.invokeExact(a, b, c);
-        } catch (Throwable t) {
-            throw Native.unexpected(t);
-        }
-    }
-
-    private static int invoke(MethodHandle handle, MemorySegment a, short b) {
-        try {
-            return (int) handle.invokeExact(a, b);
-        } catch (Throwable t) {
-            throw Native.unexpected(t);
-        }
-    }
-
-    private static int invoke(MethodHandle handle, MemorySegment a, MemorySegment b) {
-        try {
-            return (int) handle.invokeExact(a, b);
-        } catch (Throwable t) {
-            throw Native.unexpected(t);
-        }
+    /** The posix_spawn functions return 0 or an error number (an int). */
+    private static void check(Native.Function call, long result) throws ErrnoException {
+        int error = (int) result;
+        if (error != 0) throw new ErrnoException(call.name(), error, null);
     }
 }

@@ -7,10 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import jrunc.core.spi.ErrnoException;
 
@@ -31,6 +28,7 @@ public final class Terminal {
     // <asm-generic/ioctls.h>
     public static final long TIOCGWINSZ = 0x5413;
     public static final long TIOCSWINSZ = 0x5414;
+    public static final long FIONREAD = 0x541B;
     // <bits/socket.h>
     static final int SOL_SOCKET = 1, SCM_RIGHTS = 1;
     static final int MSG_CTRUNC = 0x8, MSG_CMSG_CLOEXEC = 0x40000000;
@@ -46,42 +44,9 @@ public final class Terminal {
     /** Room for the control data of up to 16 fds, so a sender that sends more is seen (and refused), not cut. */
     private static final int MAX_FDS = 16;
 
-    private static final class Poll {
-        static final MethodHandle MH = Native.errnoDowncall("poll",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    }
-
-    private static final class Accept4 {
-        static final MethodHandle MH = Native.errnoDowncall("accept4",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-    }
-
-    private static final class Connect {
-        static final MethodHandle MH = Native.errnoDowncall("connect",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    }
-
-    private static final class Recvmsg {
-        static final MethodHandle MH = Native.errnoDowncall("recvmsg",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    }
-
-    private static final class Sendmsg {
-        static final MethodHandle MH = Native.errnoDowncall("sendmsg",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    }
-
-    // int ioctl(int fd, unsigned long request, ...): the window-size requests take a pointer
-    private static final class Ioctl {
-        static final MethodHandle MH = Native.errnoDowncall("ioctl",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
-    }
-
-    // int fcntl(int fd, int cmd, ...): F_DUPFD_CLOEXEC takes an int
-    private static final class Fcntl {
-        static final MethodHandle MH = Native.errnoDowncall("fcntl",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
-    }
+    private static final Native.Function POLL = Native.function("poll"), ACCEPT4 = Native.function("accept4"),
+            CONNECT = Native.function("connect"), RECVMSG = Native.function("recvmsg"),
+            SENDMSG = Native.function("sendmsg"), IOCTL = Native.function("ioctl"), FCNTL = Native.function("fcntl");
 
     /**
      * poll(2) for readability of one fd (a listening socket: a connection is waiting). Returns false when
@@ -94,12 +59,7 @@ public final class Terminal {
             pollfd.set(JAVA_INT, 0, fd);
             pollfd.set(JAVA_SHORT, 4, POLLIN);
             while (true) {
-                int r;
-                try {
-                    r = (int) Poll.MH.invokeExact(state, pollfd, 1L, timeoutMillis);
-                } catch (Throwable t) {
-                    throw Native.unexpected(t);
-                }
+                int r = (int) POLL.call(state, Native.ptr(pollfd), 1, timeoutMillis);
                 if (r >= 0) return r > 0;
                 if (Native.errno(state) != ErrnoException.EINTR) throw Native.failure("poll", state, "fd " + fd);
             }
@@ -110,12 +70,7 @@ public final class Terminal {
     public static int accept(int fd) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.callState(arena);
-            int r;
-            try {
-                r = (int) Accept4.MH.invokeExact(state, fd, MemorySegment.NULL, MemorySegment.NULL, Constants.SOCK_CLOEXEC);
-            } catch (Throwable t) {
-                throw Native.unexpected(t);
-            }
+            int r = (int) ACCEPT4.call(state, fd, 0, 0, Constants.SOCK_CLOEXEC);
             if (r == -1) throw Native.failure("accept4", state, "fd " + fd);
             return r;
         }
@@ -126,12 +81,7 @@ public final class Terminal {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.callState(arena);
             MemorySegment address = SockaddrUn.of(arena, path);
-            int r;
-            try {
-                r = (int) Connect.MH.invokeExact(state, fd, address, (int) address.byteSize());
-            } catch (Throwable t) {
-                throw Native.unexpected(t);
-            }
+            int r = (int) CONNECT.call(state, fd, Native.ptr(address), address.byteSize());
             if (r == -1) throw Native.failure("connect", state, new String(path, StandardCharsets.UTF_8));
         }
     }
@@ -154,11 +104,7 @@ public final class Terminal {
             msg.set(JAVA_LONG, MSG_CONTROLLEN, controlSize);
             long n;
             while (true) {
-                try {
-                    n = (long) Recvmsg.MH.invokeExact(state, fd, msg, MSG_CMSG_CLOEXEC);
-                } catch (Throwable t) {
-                    throw Native.unexpected(t);
-                }
+                n = RECVMSG.call(state, fd, Native.ptr(msg), MSG_CMSG_CLOEXEC);
                 if (n != -1 || Native.errno(state) != ErrnoException.EINTR) break;
             }
             if (n == -1) throw Native.failure("recvmsg", state, "fd " + fd);
@@ -205,12 +151,7 @@ public final class Terminal {
             msg.set(JAVA_LONG, MSG_IOVLEN, 1L);
             msg.set(ADDRESS, MSG_CONTROL, control);
             msg.set(JAVA_LONG, MSG_CONTROLLEN, controlSize);
-            long n;
-            try {
-                n = (long) Sendmsg.MH.invokeExact(state, socket, msg, 0);
-            } catch (Throwable t) {
-                throw Native.unexpected(t);
-            }
+            long n = SENDMSG.call(state, socket, Native.ptr(msg), 0);
             if (n == -1) throw Native.failure("sendmsg", state, "fd " + socket);
         }
     }
@@ -248,14 +189,18 @@ public final class Terminal {
         }
     }
 
+    /** ioctl(fd, FIONREAD): the bytes waiting to be read in a pipe or FIFO (either end) or a terminal. */
+    public static int unreadBytes(int fd) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment n = arena.allocate(JAVA_INT);
+            ioctl(fd, FIONREAD, n, arena, "FIONREAD");
+            return n.get(JAVA_INT, 0);
+        }
+    }
+
     private static void ioctl(int fd, long request, MemorySegment arg, Arena arena, String name) throws ErrnoException {
         MemorySegment state = Native.callState(arena);
-        int r;
-        try {
-            r = (int) Ioctl.MH.invokeExact(state, fd, request, arg);
-        } catch (Throwable t) {
-            throw Native.unexpected(t);
-        }
+        int r = (int) IOCTL.call(state, fd, request, Native.ptr(arg));
         if (r == -1) throw Native.failure("ioctl", state, name + " on fd " + fd);
     }
 
@@ -263,12 +208,7 @@ public final class Terminal {
     public static int dupCloexec(int fd) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.callState(arena);
-            int r;
-            try {
-                r = (int) Fcntl.MH.invokeExact(state, fd, F_DUPFD_CLOEXEC, 0);
-            } catch (Throwable t) {
-                throw Native.unexpected(t);
-            }
+            int r = (int) FCNTL.call(state, fd, F_DUPFD_CLOEXEC, 0);
             if (r == -1) throw Native.failure("fcntl", state, "F_DUPFD_CLOEXEC of fd " + fd);
             return r;
         }
