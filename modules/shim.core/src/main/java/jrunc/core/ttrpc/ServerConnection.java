@@ -161,6 +161,11 @@ final class ServerConnection implements Runnable {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, context.service() + "/" + context.method() + " failed: " + e, e);
             response = Response.newBuilder().setStatus(Statuses.fromThrowable(e)).build();
+        } catch (Error e) {
+            // Still answered: a stream left without a status hangs its caller (Wait has no deadline). Go's shim
+            // would crash on a handler's panic instead; the rest of this shim's tasks keep being served.
+            LOG.log(Level.ERROR, context.service() + "/" + context.method() + " failed: " + e, e);
+            response = Response.newBuilder().setStatus(Statuses.fromThrowable(e)).build();
         }
         Status status = response.getStatus();
         LOG.log(Level.DEBUG, () -> context.method() + " answered " + Code.of(status.getCode())
