@@ -10,13 +10,14 @@ image=$target/image
 modules=$target/modules
 
 rm -rf "$image"
+echo "build-image: jlink: a trimmed runtime with our modules at $image"
 # No --compress: an uncompressed jimage starts 10–30 ms faster (measured with scripts/bench-manager.sh), paid per container.
 "$java_home/bin/jlink" \
   --module-path "$modules" \
   --add-modules shim.cli,shim.doctor,shim.linux,org.jline.terminal.ffm \
   --strip-debug --no-header-files --no-man-pages \
   --generate-cds-archive \
-  --output "$image"
+  --output "$image" | sed '/^Created CDS archive successfully$/d'
 
 install -m 0755 "$here/src/bin/containerd-shim-jrunc-v2" "$here/src/bin/shim-doctor" "$image/bin/"
 install -m 0644 "$here/src/bin/jvm-flags" "$image/bin/"
@@ -42,6 +43,7 @@ verify() { # name, launcher flags, module/main, args...
     echo "build-image: the $name launcher cannot use its AOT cache:" >&2; cat "$scratch/verify.out" >&2; exit 1
   fi
 }
+echo "build-image: training the launchers' AOT caches (start, delete, the daemon's first calls; shim-doctor scan)"
 train shim "$JRUNC_SHIM_FLAGS" shim.cli/jrunc.cli.AotTraining "$scratch/shim"
 mkdir -p "$scratch/doctor/state" "$scratch/doctor/s" "$scratch/doctor/runc"
 train doctor "$JRUNC_DOCTOR_FLAGS" shim.doctor/jrunc.doctor.DoctorMain scan --json --state "$scratch/doctor/state" \

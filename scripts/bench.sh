@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: our shim against Go's containerd-shim-runc-v2, in the same run, on a private containerd.
 #
-#   scripts/bench.sh [--runs N] [--ours RUNTIME]
+#   scripts/bench.sh [--runs N] [--ours RUNTIME] [--release 1.6|1.7|2]
 #
 # For each shim it measures, exactly as a user would with ctr:
 #   (a) `ctr run --rm IMAGE id true` latency, median of N;
@@ -9,6 +9,9 @@
 #   (c) PSS per container with 10 tasks running: the Pss of their shim processes (smaps_rollup) / 10;
 #   (d) kill + remove latency (`ctr task rm -f` + `ctr container rm`), median over the detached tasks;
 # and prints a table with the figures and the ratio ours/Go.
+#
+# --release runs a containerd release from Debian's packages (scripts/containerd-release.sh: 1.7 is trixie's, 2 is
+# sid's), with that release's ctr and its own containerd-shim-runc-v2 as Go's shim; the default is the installed one.
 #
 # Ours is jlink/target/image/bin/containerd-shim-jrunc-v2 (override the image with JRUNC_IMAGE, or the runtime
 # with --ours, e.g. `--ours io.containerd.runc.v2` to check the script with Go's shim in both columns). When it is
@@ -26,6 +29,7 @@ GO_RUNTIME=io.containerd.runc.v2
 IMAGE_NAME=jrunc.bench/busybox
 IMAGE_REF=$IMAGE_NAME:latest
 RUNNING_FOR_PSS=10
+RELEASE=
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -33,7 +37,9 @@ while [ $# -gt 0 ]; do
     --runs=*) RUNS=${1#--runs=}; shift ;;
     --ours) OURS=$2; shift 2 ;;
     --ours=*) OURS=${1#--ours=}; shift ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --release) RELEASE=$2; shift 2 ;;
+    --release=*) RELEASE=${1#--release=}; shift ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -42,6 +48,11 @@ done
 
 # shellcheck source=containerd-lib.sh
 . "$ROOT/scripts/containerd-lib.sh"
+if [ -n "$RELEASE" ]; then
+  CTD_BIN=$("$ROOT/scripts/containerd-release.sh" "$RELEASE")/usr/bin
+  CTD_BIN=${CTD_BIN#/}; CTD_BIN=/${CTD_BIN#/} # "/" + usr/bin for the installed one
+  export PATH="$CTD_BIN:$PATH"
+fi
 
 log() { printf '[bench] %s\n' "$*" >&2; }
 

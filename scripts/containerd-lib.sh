@@ -6,17 +6,18 @@ SHIM_SOCKET_DIR=/run/containerd/s
 RUNC_ROOT=/run/containerd/runc
 
 # ctd_start DIR: writes DIR/config.toml, starts containerd on it and waits (20 s at most) until it answers.
-# Sets CTD_DIR, CTD_PID, CTD_ADDRESS.
+# Sets CTD_DIR, CTD_PID, CTD_ADDRESS. containerd is ${CTD_BIN:-/usr/bin}/containerd; a caller that sets CTD_BIN to
+# another release's usr/bin (scripts/containerd-release.sh) puts it first on PATH too, for ctr and Go's shim.
 ctd_start() {
   CTD_DIR=$1
   CTD_ADDRESS=$CTD_DIR/containerd.sock
-  # CRI is not driven here; the snapshotters cannot work on this host and only log errors; `opt` would create
-  # /opt/containerd outside our directory.
+  # CRI is not driven here (2.x splits it into three plugins); the snapshotters cannot work on this host and only
+  # log errors; `opt` would create /opt/containerd outside our directory, NRI (2.x) listen on /var/run/nri.
   cat >"$CTD_DIR/config.toml" <<EOF
 version = 2
 root = "$CTD_DIR/root"
 state = "$CTD_DIR/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs"]
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.cri.v1.runtime", "io.containerd.cri.v1.images", "io.containerd.nri.v1.nri", "io.containerd.internal.v1.opt", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs"]
 
 [grpc]
   address = "$CTD_ADDRESS"
@@ -27,7 +28,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt"
 [debug]
   level = "info"
 EOF
-  /usr/bin/containerd --config "$CTD_DIR/config.toml" </dev/null >>"$CTD_DIR/containerd.log" 2>&1 &
+  "${CTD_BIN:-/usr/bin}/containerd" --config "$CTD_DIR/config.toml" </dev/null >>"$CTD_DIR/containerd.log" 2>&1 &
   CTD_PID=$!
   local deadline=$((SECONDS + 20))
   until ctr --address "$CTD_ADDRESS" version >/dev/null 2>&1; do

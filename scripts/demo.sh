@@ -9,14 +9,14 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 . scripts/env.sh
 jrunc_require_root
-jrunc_ensure_packages
 jrunc_find_jdk
+jrunc_ensure_packages
 . scripts/containerd-lib.sh
 
 IMAGE_DIR=$ROOT/jlink/target/image
 if [ -z "${SKIP_BUILD:-}" ]; then
-  echo "==> building the image (mvn package)"
-  mvn -B -q -ntp -DskipTests package
+  echo "==> building the image: mvn package (compile, jlink, AOT caches trained on start/delete; a minute or two)"
+  jrunc_mvn -q -DskipTests package
 fi
 SHIM=$IMAGE_DIR/bin/containerd-shim-jrunc-v2
 DOCTOR=$IMAGE_DIR/bin/shim-doctor
@@ -33,7 +33,7 @@ trap cleanup EXIT
 echo "==> starting a private containerd in $work"
 ctd_start "$work"
 ctr_() { ctr --address "$CTD_ADDRESS" -n "$NS" "$@"; }
-oci_busybox_archive "$work"
+oci_busybox_archive "$work" >/dev/null
 ctr_ images import --base-name jrunc.demo/busybox "$work/busybox-oci.tar" >/dev/null
 
 echo "==> ctr run --rm --runtime $SHIM $REF hello echo ..."

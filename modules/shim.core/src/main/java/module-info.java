@@ -26,10 +26,14 @@ module shim.core {
     // generated messages: protobuf-java reads them reflectively (field accessors, toString, equals)
     exports jrunc.proto.rpc to com.google.protobuf;
     exports jrunc.proto.ttrpc to com.google.protobuf;
-    exports jrunc.proto.types to com.google.protobuf;
+    // RuntimeInfo (-info) and the runc options are built in shim.core and written or read by shim.cli
+    exports jrunc.proto.types to com.google.protobuf, shim.cli;
     exports jrunc.proto.task to com.google.protobuf, shim.cli, shim.doctor;
     exports jrunc.proto.events to com.google.protobuf;
-    exports jrunc.proto.runc to com.google.protobuf;
+    exports jrunc.proto.runc to com.google.protobuf, shim.cli;
+    exports jrunc.proto.runc.legacy to com.google.protobuf;
+    exports jrunc.proto.runtimeoptions to com.google.protobuf;
+    exports jrunc.proto.bootstrap to com.google.protobuf;
     exports jrunc.proto.eventsapi to com.google.protobuf;
     exports jrunc.proto.cgroups.v1 to com.google.protobuf, shim.linux;
     exports jrunc.proto.cgroups.v2 to com.google.protobuf, shim.linux;

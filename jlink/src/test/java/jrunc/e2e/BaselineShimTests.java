@@ -76,7 +76,10 @@ abstract class BaselineShimTests {
             CtrResult result = ctr.run("evented", "sh", "-c", "exit 3");
             assertEquals(3, result.exitCode(), result::describe);
 
-            List<String> topics = List.of("/tasks/create", "/tasks/start", "/tasks/exit", "/tasks/delete");
+            List<String> topics = ctr.shim() == Shim.RUNC_V2
+                    && ctr.containerd().release().goShimLosesEventsAndGroupSockets()
+                    ? List.of("/tasks/create", "/tasks/start", "/tasks/exit") // its TaskDelete can be lost
+                    : List.of("/tasks/create", "/tasks/start", "/tasks/exit", "/tasks/delete");
             int previous = -1;
             for (String topic : topics) {
                 String line = events.awaitLine(l -> l.contains(topic) && l.contains("\"evented\""), EVENT_TIMEOUT);

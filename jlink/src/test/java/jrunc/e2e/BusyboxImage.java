@@ -25,12 +25,21 @@ public final class BusyboxImage {
 
     public static final String NAME = "jrunc.test/busybox";
     public static final String REF = NAME + ":latest";
+    /**
+     * A pod's sandbox ("pause") image for the CRI tests: the same layer, with {@code sleep} as its entrypoint. CRI
+     * stops a sandbox with SIGKILL, so it needs no signal handling.
+     */
+    public static final String PAUSE_NAME = "jrunc.test/pause";
+    public static final String PAUSE_REF = PAUSE_NAME + ":latest";
+    private static final String PAUSE_CONFIG = "\"Entrypoint\":[\"/bin/sleep\",\"2147483647\"]";
+    private static final String SHELL_CONFIG = "\"Cmd\":[\"sh\"]";
 
     static final Path BUSYBOX = Path.of("/bin/busybox");
     static final List<String> APPLETS = List.of(
             "sh", "echo", "true", "false", "sleep", "cat", "ps", "ls", "id", "env", "kill", "top");
 
     private static Path archive; // built once per test JVM
+    private static Path pauseArchive;
 
     private BusyboxImage() {
     }
@@ -38,16 +47,29 @@ public final class BusyboxImage {
     /** The archive, built on first use into a temp directory of this test run and removed when the JVM exits. */
     public static synchronized Path archive() {
         if (archive == null) {
-            try {
-                Path dir = Files.createTempDirectory("jrunc-e2e-image-");
-                dir.toFile().deleteOnExit();
-                archive = write(dir.resolve("busybox-oci.tar"));
-                archive.toFile().deleteOnExit();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot build the busybox image", e);
-            }
+            archive = build("busybox", SHELL_CONFIG);
         }
         return archive;
+    }
+
+    /** The pause image's archive, built on first use like {@link #archive()}. */
+    public static synchronized Path pauseArchive() {
+        if (pauseArchive == null) {
+            pauseArchive = build("pause", PAUSE_CONFIG);
+        }
+        return pauseArchive;
+    }
+
+    private static Path build(String name, String process) {
+        try {
+            Path dir = Files.createTempDirectory("jrunc-e2e-" + name + "-");
+            dir.toFile().deleteOnExit();
+            Path built = write(dir.resolve(name + "-oci.tar"), process);
+            built.toFile().deleteOnExit();
+            return built;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot build the " + name + " image", e);
+        }
     }
 
     /** Imports the image into one namespace of a containerd (images are per namespace). */
@@ -57,12 +79,17 @@ public final class BusyboxImage {
     }
 
     static Path write(Path target) throws IOException {
+        return write(target, SHELL_CONFIG);
+    }
+
+    /** @param process the config's process fields, e.g. {@code "Cmd":["sh"]} */
+    static Path write(Path target, String process) throws IOException {
         byte[] layer = layer();
         String layerDigest = sha256(layer);
         byte[] config = """
                 {"architecture":"amd64","os":"linux",\
-                "config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["sh"]},\
-                "rootfs":{"type":"layers","diff_ids":["%s"]}}""".formatted(layerDigest)
+                "config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],%s},\
+                "rootfs":{"type":"layers","diff_ids":["%s"]}}""".formatted(process, layerDigest)
                 .getBytes(StandardCharsets.UTF_8);
         // The layer is stored uncompressed, so its digest is also its diff_id.
         byte[] manifest = """

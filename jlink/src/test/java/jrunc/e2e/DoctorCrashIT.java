@@ -256,6 +256,8 @@ class DoctorCrashIT {
         argv.addAll(List.of(args));
         argv.addAll(List.of("--state", containerd.stateDir().toString(), "--runc-root", RUNC_ROOT.toString(),
                 "--namespace", namespace));
+        // a lock of this test's own: the default one in /run is shared with every other test run on the machine
+        argv.addAll(List.of("--lock", containerd.dir().resolve("shim-doctor.lock").toString()));
         return Commands.run(argv, DOCTOR_TIMEOUT);
     }
 
@@ -318,14 +320,9 @@ class DoctorCrashIT {
         return !LeftoverSweep.mountsUnder(dir).isEmpty();
     }
 
-    /** The socket a bundle's {@code address} file names. */
+    /** The socket a bundle names ({@link BundleAddress}). */
     static Path socketOf(Path bundle) {
-        try {
-            String a = Files.readString(bundle.resolve("address")).strip();
-            return Path.of(a.startsWith("unix://") ? a.substring("unix://".length()) : a);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return BundleAddress.socketOf(bundle).orElseThrow(() -> new AssertionError("no address in " + bundle));
     }
 
     /** Every path under dir, for "changed nothing" checks. */

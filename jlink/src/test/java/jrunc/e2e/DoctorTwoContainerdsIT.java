@@ -89,9 +89,18 @@ class DoctorTwoContainerdsIT {
         }
     }
 
+    /** A lock of this test JVM's own: the default one in /run is shared with every other test run on the machine. */
+    private static final java.nio.file.Path LOCK = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"),
+            "jrunc-e2e-doctor-" + ProcessHandle.current().pid() + ".lock");
+
+    static {
+        LOCK.toFile().deleteOnExit();
+    }
+
     private static List<String> doctor(List<String> args) {
         List<String> argv = new ArrayList<>(List.of(Shim.image().resolve("bin/shim-doctor").toString()));
         argv.addAll(args);
+        argv.addAll(List.of("--lock", LOCK.toString()));
         return argv;
     }
 }

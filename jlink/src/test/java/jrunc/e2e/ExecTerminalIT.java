@@ -31,7 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
  * subclass per {@link Shim}; Go's shim is the reference for what it does too.
  */
 abstract class ExecTerminalIT {
-    static final String TASK = "containerd.task.v2.Task";
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     @TempDir Path dir;
@@ -54,24 +53,25 @@ abstract class ExecTerminalIT {
         String spec = "{\"args\":[\"sh\",\"-c\",\"" + command + "\"],\"cwd\":\"/\",\"env\":[\"PATH=/bin:/usr/bin\"],"
                 + "\"user\":{\"uid\":0,\"gid\":0},\"terminal\":false}";
         Map<String, String> md = Map.of("containerd-namespace-ttrpc", ctr.namespace());
+        String task = ctr.containerd().release().taskService(ctr.shim());
         try (TtrpcClient shim = new TtrpcClient(TaskLifecycleIT.Residue.socketOf(ctr, "tty-host"))) {
-            shim.call(TASK, "Exec", ExecProcessRequest.newBuilder().setId("tty-host").setExecId("tty-e1").setTerminal(true)
+            shim.call(task, "Exec", ExecProcessRequest.newBuilder().setId("tty-host").setExecId("tty-e1").setTerminal(true)
                     .setStdout(stdout.toString())
                     .setSpec(Any.newBuilder().setTypeUrl("types.containerd.io/opencontainers/runtime-spec/1/Process")
                             .setValue(ByteString.copyFromUtf8(spec)))
                     .build().toByteArray(), md, TIMEOUT);
             if (size != null) {
-                shim.call(TASK, "ResizePty", ResizePtyRequest.newBuilder().setId("tty-host").setExecId("tty-e1")
+                shim.call(task, "ResizePty", ResizePtyRequest.newBuilder().setId("tty-host").setExecId("tty-e1")
                         .setWidth(size[0]).setHeight(size[1]).build().toByteArray(), md, TIMEOUT);
             }
             CompletableFuture<String> shown = CompletableFuture.supplyAsync(() -> readAll(stdout));
-            shim.call(TASK, "Start", StartRequest.newBuilder().setId("tty-host").setExecId("tty-e1").build().toByteArray(),
+            shim.call(task, "Start", StartRequest.newBuilder().setId("tty-host").setExecId("tty-e1").build().toByteArray(),
                     md, TIMEOUT);
-            WaitResponse exit = WaitResponse.parseFrom(shim.call(TASK, "Wait", WaitRequest.newBuilder().setId("tty-host")
+            WaitResponse exit = WaitResponse.parseFrom(shim.call(task, "Wait", WaitRequest.newBuilder().setId("tty-host")
                     .setExecId("tty-e1").build().toByteArray(), md, TIMEOUT));
             String out = shown.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             assertEquals(0, exit.getExitStatus(), "the exec failed: " + out);
-            shim.call(TASK, "Delete", DeleteRequest.newBuilder().setId("tty-host").setExecId("tty-e1").build().toByteArray(),
+            shim.call(task, "Delete", DeleteRequest.newBuilder().setId("tty-host").setExecId("tty-e1").build().toByteArray(),
                     md, TIMEOUT);
             return out;
         }

@@ -119,7 +119,8 @@ abstract class GroupedTasksIT {
             ctr.ctr("task", "rm", id).requireSuccess();
             ctr.ctr("container", "rm", id).requireSuccess();
         }
-        Residue.awaitNothingLeft(ctr, GROUP, List.of(socket));
+        boolean leaks = ctr.shim() == Shim.RUNC_V2 && containerd.release().goShimLosesEventsAndGroupSockets();
+        Residue.awaitNothingLeft(ctr, GROUP, leaks ? List.of() : List.of(socket));
     }
 
     @Test
@@ -141,8 +142,13 @@ abstract class GroupedTasksIT {
         theDaemon(ctr);
     }
 
+    /**
+     * containerd 1.6 lists the dead task as STOPPED; from 1.7 on it deletes a reloaded task that has no process left
+     * (containerd v1.7.24 runtime/v2/shim_load.go, "cleaning leaked shim process"), with either shim.
+     */
     @Test
-    void taskThatDiesWhileContainerdIsDownIsStoppedWhenItReturns(Ctr ctr, PrivateContainerd containerd) {
+    void taskThatDiesWhileContainerdIsDownIsStoppedWhenItReturns(Ctr ctr, PrivateContainerd containerd)
+            throws InterruptedException {
         Map<String, Long> pids = runGroup(ctr);
 
         containerd.kill9();
@@ -150,6 +156,13 @@ abstract class GroupedTasksIT {
         ProcessHandle.of(pids.get("g1-c")).ifPresent(ProcessHandle::destroyForcibly);
         containerd.restart();
 
+        if (containerd.release().deletesTasksThatDiedWhileItWasDown()) {
+            assertTrue(Poll.until(STATE_TIMEOUT, () -> ctr.task("g1-c").isEmpty()), "g1-c still listed: " + ctr.task("g1-c"));
+            for (String id : List.of("g1-a", "g1-b")) {
+                assertEquals("RUNNING", ctr.task(id).orElseThrow().status(), id);
+            }
+            return;
+        }
         ctr.awaitTaskStatus("g1-c", "STOPPED", STATE_TIMEOUT);
         for (String id : List.of("g1-a", "g1-b")) {
             assertEquals("RUNNING", ctr.task(id).orElseThrow().status(), id);

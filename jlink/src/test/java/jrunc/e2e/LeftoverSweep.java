@@ -59,21 +59,15 @@ final class LeftoverSweep {
     }
 
     /**
-     * Reads the {@code address} file of every bundle under our state directory, hidden {@code .<id>} ones too,
+     * Reads the {@code address} file (or {@code bootstrap.json}) of every bundle under our state directory, hidden {@code .<id>} ones too,
      * and remembers the sockets they name. Called more than once: containerd removes bundles as it cleans up.
      */
     void noteShimSockets() {
         for (Path bundle : bundles()) {
-            Path address = bundle.resolve("address");
-            try {
-                String text = Files.readString(address, StandardCharsets.UTF_8).strip();
-                Path socket = Path.of(text.startsWith("unix://") ? text.substring("unix://".length()) : text);
-                if (socket.getParent() != null && socket.getParent().equals(SHIM_SOCKET_DIR)) {
-                    shimSockets.add(socket);
-                }
-            } catch (IOException e) {
-                // No address file: the shim never got as far as `start`, so it made no socket either.
-            }
+            // No address: the shim never got as far as `start`, so it made no socket either.
+            BundleAddress.socketOf(bundle)
+                    .filter(socket -> socket.getParent() != null && socket.getParent().equals(SHIM_SOCKET_DIR))
+                    .ifPresent(shimSockets::add);
         }
     }
 

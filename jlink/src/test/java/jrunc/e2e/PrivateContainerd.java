@@ -14,8 +14,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A containerd of our own, started from Debian's {@code /usr/bin/containerd} with a config that keeps its root,
- * state and sockets in a temp directory (see {@link ContainerdConfig}).
+ * A containerd of our own, started from the {@link ContainerdRelease} of this test run (Debian bookworm's
+ * {@code /usr/bin/containerd} by default) with a config that keeps its root, state and sockets in a temp directory
+ * (see {@link ContainerdConfig}).
+ *
+ * <p>Its {@code PATH} starts with a {@code bin} directory of its own, holding {@code containerd-shim-jrunc-v2}
+ * (the image's launcher, for runtimes named {@code io.containerd.jrunc.v2}), then the release's {@code usr/bin},
+ * so {@code io.containerd.runc.v2} is that release's own Go shim.
  *
  * <p>The tests drive it with {@code ctr} exactly as a user would. It can be crashed ({@link #kill9()}) and
  * started again on the same directories ({@link #restart()}), which is how the crash tests give containerd and
@@ -23,34 +28,48 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PrivateContainerd implements AutoCloseable {
 
-    static final Path CONTAINERD = Path.of("/usr/bin/containerd");
-    static final Path CTR = Path.of("/usr/bin/ctr");
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(20);
     private static final Duration CTR_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
     private final ContainerdConfig config;
+    private final ContainerdRelease release;
     private Process daemon;
 
-    private PrivateContainerd(ContainerdConfig config) {
+    private PrivateContainerd(ContainerdConfig config, ContainerdRelease release) {
         this.config = config;
+        this.release = release;
     }
 
     /** Makes a fresh temp directory, writes the config and starts containerd, returning once it answers. */
     public static PrivateContainerd start() {
+        return start(ContainerdRelease.current(), "");
+    }
+
+    /**
+     * As {@link #start()}, on a given release, with {@code plugins} (TOML tables for the config's schema, see
+     * {@link ContainerdConfig#schema(ContainerdRelease)}) appended; CRI stays enabled when they configure it.
+     */
+    public static PrivateContainerd start(ContainerdRelease release, String plugins) {
         Path dir;
         try {
             // Short base path on purpose: Unix socket paths are limited to about 108 bytes.
             dir = Files.createTempDirectory(Path.of("/tmp"), "jrunc-ctd-");
-            ContainerdConfig config = new ContainerdConfig(dir);
+            ContainerdConfig config = new ContainerdConfig(dir, ContainerdConfig.schema(release), plugins);
             Files.writeString(config.file(), config.toml());
-            PrivateContainerd containerd = new PrivateContainerd(config);
+            Files.createDirectories(config.bin());
+            Files.createSymbolicLink(config.bin().resolve(Shim.JRUNC.binary().getFileName()), Shim.JRUNC.binary());
+            PrivateContainerd containerd = new PrivateContainerd(config, release);
             containerd.launch();
             return containerd;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare a private containerd", e);
         }
+    }
+
+    public ContainerdRelease release() {
+        return release;
     }
 
     public Path dir() {
@@ -104,7 +123,7 @@ public final class PrivateContainerd implements AutoCloseable {
     }
 
     List<String> ctrCommand(String... args) {
-        List<String> command = new ArrayList<>(List.of(CTR.toString(), "--address", address()));
+        List<String> command = new ArrayList<>(List.of(release.ctr().toString(), "--address", address()));
         command.addAll(List.of(args));
         return command;
     }
@@ -169,13 +188,19 @@ public final class PrivateContainerd implements AutoCloseable {
     private void launch() {
         try {
             Files.createDirectories(config.log().getParent());
-            daemon = new ProcessBuilder(CONTAINERD.toString(), "--config", config.file().toString())
+            ProcessBuilder builder = new ProcessBuilder(release.containerd().toString(), "--config",
+                    config.file().toString())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(config.log().toFile()))
-                    .start();
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(config.log().toFile()));
+            // Shims are looked up on PATH before containerd's own directory (containerd v1.6.20
+            // runtime/v2/shim/util.go, Command).
+            String path = builder.environment().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+            builder.environment().put("PATH", config.bin() + File.pathSeparator + release.bin()
+                    + File.pathSeparator + path);
+            daemon = builder.start();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start " + CONTAINERD, e);
+            throw new UncheckedIOException("cannot start " + release.containerd(), e);
         }
         awaitReady();
     }

@@ -7,7 +7,10 @@ import java.util.Optional;
 /** Which shim a test runs its tasks with: the value given to {@code ctr run --runtime}. */
 public enum Shim {
 
-    /** Go's {@code containerd-shim-runc-v2}, the behaviour we mirror; containerd finds it on its PATH. */
+    /**
+     * Go's {@code containerd-shim-runc-v2} of the release under test, the behaviour we mirror; containerd finds it
+     * on its PATH, which {@link PrivateContainerd} starts with that release's {@code usr/bin}.
+     */
     RUNC_V2 {
         @Override
         public String runtime() {
@@ -16,7 +19,7 @@ public enum Shim {
 
         @Override
         public Path binary() {
-            return Path.of("/usr/bin/containerd-shim-runc-v2");
+            return ContainerdRelease.current().runcShim();
         }
     },
 

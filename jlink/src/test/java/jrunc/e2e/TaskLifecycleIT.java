@@ -184,14 +184,10 @@ abstract class TaskLifecycleIT {
             return pids;
         }
 
-        /** The socket named by the task's {@code address} file; read it while the bundle exists. */
+        /** The socket the task's bundle names ({@link BundleAddress}); read it while the bundle exists. */
         static Path socketOf(Ctr ctr, String id) {
-            try {
-                String address = Files.readString(ctr.bundle(id).resolve("address"), StandardCharsets.UTF_8).strip();
-                return Path.of(address.startsWith("unix://") ? address.substring("unix://".length()) : address);
-            } catch (IOException e) {
-                throw new UncheckedIOException("no address file for " + id, e);
-            }
+            return BundleAddress.socketOf(ctr.bundle(id))
+                    .orElseThrow(() -> new AssertionError("no address file (nor bootstrap.json) for " + id));
         }
 
         /** Polls until nothing of these tasks is left, then fails naming whatever still is. */

@@ -33,6 +33,7 @@ final class ServeCommand {
     /** The runc shim waits up to 5 s for its publisher to drain at exit. */
     private static final Duration PUBLISHER_DRAIN = Duration.ofSeconds(5);
     private static final System.Logger LOG = System.getLogger("jrunc.shim");
+    static final String TASK_V3 = "containerd.task.v3.Task";
 
     private final ShimFlags flags;
     private final CountDownLatch shutdown = new CountDownLatch(1);
@@ -63,6 +64,8 @@ final class ServeCommand {
                     shutdown::countDown);
             ServiceRegistry registry = new ServiceRegistry();
             TaskHandlers.register(registry, tasks);
+            // containerd 2.x calls containerd.task.v3.Task on a shim of protocol version 3: the same messages
+            registry.alias(TASK_V3, TaskHandlers.SERVICE);
             server = new TtrpcServer(listener, registry, samePrincipalAs(Path.of("/proc/self"))).start();
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.ERROR, "shim failed to start serving", e);

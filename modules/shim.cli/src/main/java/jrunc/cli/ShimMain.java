@@ -30,10 +30,13 @@ public final class ShimMain {
                 stdout.flush();
                 System.exit(0);
             }
+            if (flags.info()) {
+                System.exit(InfoCommand.run(System.in, stdout, System.err));
+            }
             flags.requireNamespace();
         } catch (IllegalArgumentException e) {
             System.err.println("containerd-shim-jrunc-v2: " + e.getMessage());
-            System.err.println("usage: containerd-shim-jrunc-v2 -namespace NS -id ID -address ADDR [-debug] [-bundle DIR] [-socket PATH] [start|delete]");
+            System.err.println("usage: containerd-shim-jrunc-v2 -namespace NS -id ID -address ADDR [-debug] [-bundle DIR] [-socket PATH] [start|delete], or -info, or -v");
             System.exit(2);
             return;
         }

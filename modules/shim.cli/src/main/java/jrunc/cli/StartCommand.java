@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import jrunc.core.manager.ShimFlags;
+import jrunc.core.manager.StartInput;
 import jrunc.core.manager.StartPlan;
 import jrunc.core.spi.OperatingSystem;
 
@@ -31,9 +32,12 @@ final class StartCommand {
     int run(PrintStream stdout) {
         try {
             int parent = (int) (long) ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(1L);
-            StartPlan.Request request = new StartPlan.Request(flags, bundle, readStdin(), selfCommand(), parent,
+            byte[] stdin = readStdin();
+            StartPlan.Request request = new StartPlan.Request(flags, bundle, stdin, selfCommand(), parent,
                     "1".equals(System.getenv("SCHED_CORE")));
-            stdout.print(new StartPlan(OperatingSystem.load()).run(request));
+            String address = new StartPlan(OperatingSystem.load()).run(request);
+            // the plain address, or a BootstrapResult to containerd 2.3's BootstrapParams (StartInput)
+            stdout.writeBytes(StartInput.parse(stdin).reply(address));
             return 0;
         } catch (IOException | RuntimeException e) {
             System.err.println("containerd-shim-jrunc-v2 start: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
@@ -46,7 +50,7 @@ final class StartCommand {
         java.io.Console console = System.console();
         if (console != null && console.isTerminal()) return new byte[0];
         InputStream in = System.in;
-        return in.readAllBytes();
+        return in.readNBytes(StartInput.MAX_BYTES);
     }
 
     /**

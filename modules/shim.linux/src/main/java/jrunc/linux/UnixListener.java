@@ -26,7 +26,10 @@ final class UnixListener {
     private UnixListener() {}
 
     /**
-     * socket + bind + chmod 0600 + listen. The fd is O_CLOEXEC like every fd jrunc opens: the spawn that hands it
+     * socket + bind + listen + chmod 0600, in Go's order (net.Listen, then os.Chmod). listen comes right after bind
+     * (its downcall linked with bind's) because a concurrent {@code start} of the same group that finds the path
+     * taken dials it to tell a live shim from a stale socket: between bind and listen it would be refused, take the
+     * socket for stale, replace it and spawn a second daemon for the group. The fd is O_CLOEXEC like every fd jrunc opens: the spawn that hands it
      * to the daemon as fd 3 dup2s it, which clears the flag in the child only.
      */
     static int listen(Path path) throws IOException {
@@ -41,8 +44,8 @@ final class UnixListener {
         try {
             UnixSocket.bind(fd, name); // EADDRINUSE when the path exists: the caller decides whether it is stale
             bound = true;
-            Files.setPosixFilePermissions(path, OWNER_RW);
             UnixSocket.listen(fd, Constants.SOMAXCONN);
+            Files.setPosixFilePermissions(path, OWNER_RW);
             return fd;
         } catch (IOException | RuntimeException e) {
             closeQuietly(fd);

@@ -1,5 +1,8 @@
 package jrunc.core.manager;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -14,13 +17,44 @@ import jrunc.core.runc.Runc;
  * Names and formats are the runc shim's, so containerd, Go's shim and shim-doctor all read each other's bundles.
  */
 public final class BundleFiles {
+    /**
+     * containerd 2.x records the shim's start reply here and reads it back on restart (containerd v2.1.4
+     * core/runtime/v2/shim_manager.go, restoreBootstrapParams); Go's 2.x shim writes no {@code address} file.
+     */
+    public static final String BOOTSTRAP = "bootstrap.json";
     public static final String ADDRESS = "address", CONFIG = "config.json", INIT_PID = "init.pid", LOG = "log",
             LOG_JSON = "log.json", OPTIONS = "options.json", RUNTIME = "runtime", ROOTFS = "rootfs";
     /** runc's state root when the options name none; {@code /<namespace>} is appended. */
     public static final String DEFAULT_RUNC_ROOT = Runc.DEFAULT_ROOT.toString();
     public static final String DEFAULT_RUNC_BINARY = Runc.DEFAULT_BINARY;
 
+    private static final JsonFactory JSON = new JsonFactory();
+
     private BundleFiles() {}
+
+    /**
+     * The shim's socket address a bundle records: the {@code address} file's text (what the shim's start wrote), or,
+     * without one, the {@code address} field of {@code bootstrap.json} (containerd 2.x). Either text is given as
+     * read by the caller ({@link BundleReader}); null for an absent file.
+     *
+     * @return the address, or null when neither names one
+     */
+    public static String shimAddress(String addressFile, String bootstrapJson) {
+        if (addressFile != null) return addressFile;
+        if (bootstrapJson == null) return null;
+        try (JsonParser p = JSON.createParser(bootstrapJson)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) return null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                if (field.equals(ADDRESS) && t == JsonToken.VALUE_STRING) return p.getText();
+                p.skipChildren();
+            }
+        } catch (IOException e) {
+            // not JSON: no address to be had from it
+        }
+        return null;
+    }
 
     /**
      * Writes {@code address} as containerd reads it: exactly the address, no newline, through a temp file and a rename

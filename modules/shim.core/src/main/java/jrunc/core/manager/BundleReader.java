@@ -20,6 +20,8 @@ public final class BundleReader {
     public enum File {
         /** {@code unix://} plus a socket path: a sun_path is at most 108 bytes. */
         ADDRESS(BundleFiles.ADDRESS, 4096),
+        /** containerd 2.x's record of the shim's start reply: a small JSON object with the address. */
+        BOOTSTRAP(BundleFiles.BOOTSTRAP, 4096),
         /**
          * The OCI spec. containerd receives it over gRPC, whose messages it caps at 16 MiB (containerd v1.6.20
          * defaults/defaults.go, DefaultMaxRecvMsgSize): no spec it wrote is bigger.
@@ -68,9 +70,15 @@ public final class BundleReader {
         }
     }
 
-    /** {@code address} exactly as written (containerd reads it raw, without trimming). */
+    /**
+     * {@code address} exactly as written (containerd reads it raw, without trimming); without one, the address in
+     * containerd 2.x's {@code bootstrap.json}, which is all Go's 2.x shim leaves ({@link BundleFiles#shimAddress}).
+     */
     public Optional<String> address(Path bundle) throws IOException {
-        return read(bundle, File.ADDRESS).map(b -> new String(b, StandardCharsets.UTF_8));
+        Optional<String> written = read(bundle, File.ADDRESS).map(b -> new String(b, StandardCharsets.UTF_8));
+        if (written.isPresent()) return written;
+        return read(bundle, File.BOOTSTRAP)
+                .map(b -> BundleFiles.shimAddress(null, new String(b, StandardCharsets.UTF_8)));
     }
 
     /** The pid in {@code init.pid}; empty when missing; an IOException when it holds no positive number. */

@@ -17,10 +17,11 @@ import java.util.Optional;
  * @param socket        {@code -socket}: serve on this path instead of fd 3
  * @param debug         {@code -debug}
  * @param version       {@code -v}
+ * @param info          {@code -info}: print a {@code RuntimeInfo} for the options on stdin (containerd 2.x's CRI)
  * @param action        {@code start}, {@code delete}, or empty for serve mode
  */
 public record ShimFlags(String namespace, String id, String address, String publishBinary, String bundle,
-                        String socket, boolean debug, boolean version, Optional<String> action) {
+                        String socket, boolean debug, boolean version, boolean info, Optional<String> action) {
 
     /** The actions containerd asks of the binary; serve mode has none. */
     public static final String START = "start", DELETE = "delete";
@@ -28,7 +29,7 @@ public record ShimFlags(String namespace, String id, String address, String publ
     /** Parses argv. Throws {@link IllegalArgumentException} with a Go-like message for bad input. */
     public static ShimFlags parse(List<String> args) {
         String namespace = "", id = "", address = "", publishBinary = "", bundle = "", socket = "";
-        boolean debug = false, version = false;
+        boolean debug = false, version = false, info = false;
         int i = 0;
         while (i < args.size()) {
             String arg = args.get(i);
@@ -51,6 +52,7 @@ public record ShimFlags(String namespace, String id, String address, String publ
             switch (name) {
                 case "debug" -> debug = parseBool(name, value);
                 case "v" -> version = parseBool(name, value);
+                case "info" -> info = parseBool(name, value);
                 case "namespace", "id", "address", "publish-binary", "bundle", "socket", "debug-socket" -> {
                     if (value == null) {
                         if (i >= args.size()) throw new IllegalArgumentException("flag needs an argument: -" + name);
@@ -73,7 +75,7 @@ public record ShimFlags(String namespace, String id, String address, String publ
         if (action.isPresent() && !action.get().equals(START) && !action.get().equals(DELETE)) {
             throw new IllegalArgumentException("unknown action \"" + action.get() + "\" (want start, delete or none)");
         }
-        return new ShimFlags(namespace, id, address, publishBinary, bundle, socket, debug, version, action);
+        return new ShimFlags(namespace, id, address, publishBinary, bundle, socket, debug, version, info, action);
     }
 
     private static boolean parseBool(String name, String value) {
@@ -85,7 +87,7 @@ public record ShimFlags(String namespace, String id, String address, String publ
         };
     }
 
-    /** What every action needs; {@code -v} needs nothing. */
+    /** What every action needs; {@code -v} and {@code -info} need nothing. */
     public void requireNamespace() {
         if (namespace.isEmpty()) throw new IllegalArgumentException("shim namespace cannot be empty");
     }

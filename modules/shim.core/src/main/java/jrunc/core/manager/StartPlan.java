@@ -1,14 +1,11 @@
 package jrunc.core.manager;
 
-import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import jrunc.core.runc.RuncOptions;
 import jrunc.core.spi.OperatingSystem;
 import jrunc.core.spi.Signals;
 import jrunc.core.spi.Spawn;
@@ -62,6 +59,8 @@ public final class StartPlan {
      */
     public String run(Request r) throws IOException {
         ShimFlags flags = r.flags();
+        // read before anything is bound or spawned: a broken options file fails start with its own message
+        Options options = runcOptions(r.stdin());
         String group = new BundleReader(os).spec(r.bundle()).groupKey(flags.id());
         String address = sockets.address(SocketAddress.hash(flags.address(), flags.namespace(), group));
         Path socket = SocketAddress.path(address);
@@ -81,8 +80,7 @@ public final class StartPlan {
             daemon = os.spawn(new Spawn(daemonArgv(r), null, r.bundle(), Map.of(LISTENER_FD, listener), true, true));
             os.close(listener);
             listener = -1;
-            Options options = runcOptions(r.stdin());
-            if (options != null && !options.getShimCgroup().isEmpty()) os.joinCgroup(daemon, options.getShimCgroup());
+            if (!options.getShimCgroup().isEmpty()) os.joinCgroup(daemon, options.getShimCgroup());
             // containerd's own score + 1, so the OOM killer takes a shim before containerd (Debian: -999 → -998)
             os.setOomScoreAdj(daemon, Math.min(os.oomScoreAdj(r.parentPid()) + 1, OOM_SCORE_ADJ_MAX));
             return address;
@@ -112,11 +110,12 @@ public final class StartPlan {
         return argv;
     }
 
-    /** start's stdin: a protobuf Any with the runc options, or nothing; another type of options means defaults. */
-    static Options runcOptions(byte[] stdin) throws InvalidProtocolBufferException {
-        if (stdin.length == 0) return null;
-        Any any = Any.parseFrom(stdin);
-        if (!any.getTypeUrl().endsWith(RuncOptions.TYPE_URL)) return null;
-        return Options.parseFrom(any.getValue());
+    /**
+     * The runc options on start's stdin, under any type URL containerd uses ({@link RuntimeOptions}), whether stdin
+     * holds the options Any or containerd 2.3's BootstrapParams ({@link StartInput}); defaults when there are none.
+     * Unknown types are left to the daemon's Create to warn about: start's output is the address.
+     */
+    static Options runcOptions(byte[] stdin) {
+        return RuntimeOptions.decode(StartInput.parse(stdin).options()).options();
     }
 }

@@ -3,13 +3,13 @@ package jrunc.core.runc;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import jrunc.core.manager.RuntimeOptions;
 import jrunc.proto.runc.Options;
 
 /**
@@ -18,7 +18,8 @@ import jrunc.proto.runc.Options;
  * runtime/v2/runc/manager/manager_linux.go and runtime/v2/runc/options/oci.proto).
  */
 public final class RuncOptions {
-    public static final String TYPE_URL = "containerd.runc.v1.Options";
+    public static final String TYPE_URL = RuntimeOptions.RUNC_OPTIONS;
+    private static final System.Logger LOG = System.getLogger(RuncOptions.class.getName());
 
     private final Options options;
 
@@ -27,17 +28,17 @@ public final class RuncOptions {
     }
 
     /**
-     * The runc options in a Create request. A missing Any, or one with no type, means defaults. Another type
-     * (CRI sends {@code runtimeoptions.v1.Options} for runtimes not named {@code io.containerd.runc.v2}) also means
-     * defaults: containerd 1.6's shim would panic on it, which helps nobody.
+     * The runc options in a Create request, under any type URL containerd uses for them ({@link RuntimeOptions}). A
+     * missing Any, or one with no type, means defaults; an unknown type means defaults and a warning naming it.
+     *
+     * @throws IllegalArgumentException options that do not decode, a config file that cannot be read, or options
+     *                                  this host cannot honour (SystemdCgroup without systemd), saying which
      */
-    public static RuncOptions from(Any any) throws InvalidProtocolBufferException {
-        if (any == null || !any.getTypeUrl().endsWith(TYPE_URL)) return new RuncOptions(Options.getDefaultInstance());
-        try {
-            return new RuncOptions(Options.parseFrom(any.getValue()));
-        } catch (InvalidProtocolBufferException e) {
-            throw new InvalidProtocolBufferException("invalid " + TYPE_URL + ": " + e.getMessage());
-        }
+    public static RuncOptions from(Any any) {
+        RuntimeOptions.Decoded decoded = RuntimeOptions.decode(any);
+        decoded.warnings().forEach(w -> LOG.log(System.Logger.Level.WARNING, w));
+        RuntimeOptions.requireUsable(decoded.options(), RuntimeOptions.SYSTEMD_RUN_DIR);
+        return new RuncOptions(decoded.options());
     }
 
     public static RuncOptions of(Options options) {

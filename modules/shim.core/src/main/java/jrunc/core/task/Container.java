@@ -107,7 +107,8 @@ final class Container {
         lock();
         try {
             ExecProcess exec = execs.get(execId);
-            if (exec == null) throw TaskException.notFound("process " + execId + " does not exist");
+            // Go's wording (containerd v1.6.20 runtime/v2/runc/container.go, Process): containerd 2.x shows it as it is
+            if (exec == null) throw TaskException.notFound("process does not exist " + execId + ": not found");
             return exec;
         } finally {
             unlock();
@@ -134,6 +135,15 @@ final class Container {
     void watchOom(AutoCloseable watch) {
         assertLocked();
         oomWatch = watch;
+    }
+
+    boolean watchesOom() {
+        lock();
+        try {
+            return oomWatch != null;
+        } finally {
+            unlock();
+        }
     }
 
     /** Caller holds the lock. */

@@ -1,6 +1,5 @@
 package jrunc.core.task;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +49,7 @@ final class ContainerFactory {
         RuncOptions options;
         try {
             options = RuncOptions.from(r.hasOptions() ? r.getOptions() : null);
-        } catch (InvalidProtocolBufferException e) {
+        } catch (IllegalArgumentException e) {
             throw TaskException.invalidArgument(e.getMessage());
         }
         Options o = options.proto();

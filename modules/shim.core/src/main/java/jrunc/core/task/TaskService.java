@@ -88,7 +88,12 @@ public final class TaskService implements AutoCloseable {
                                 .setStderr(r.getStderr()).setTerminal(r.getTerminal()))
                         .setCheckpoint(r.getCheckpoint()).setPid(created.init().pid()).build());
             });
-            return CreateTaskResponse.newBuilder().setPid(pidOf(c, c.init())).build();
+            // Watched from Create, before runc start lets the process run: a task that outgrows its limit at once
+            // must not be OOM-killed before the watch exists (Go's shim adds it only after Start and can miss it).
+            // A restored task has no process until Start, which watches it then.
+            int pid = pidOf(c, c.init());
+            if (pid > 0) watchOom(c, pid);
+            return CreateTaskResponse.newBuilder().setPid(pid).build();
         } finally {
             containers.release(r.getId(), done);
         }
@@ -101,7 +106,7 @@ public final class TaskService implements AutoCloseable {
             case InitProcess init -> {
                 int started = init.start(ctx.deadlineNanos(), () -> events.publish(Topics.TASK_START,
                         TaskStart.newBuilder().setContainerId(c.id()).setPid(init.pid()).build()));
-                watchOom(c, started);
+                if (!c.watchesOom()) watchOom(c, started);
                 yield started;
             }
             case ExecProcess exec -> exec.start(ctx.deadlineNanos(), started -> events.publish(Topics.TASK_EXEC_STARTED,
@@ -337,8 +342,8 @@ public final class TaskService implements AutoCloseable {
     }
 
     /**
-     * Publishes {@code /tasks/oom} each time the kernel OOM-kills in the container's memory cgroup, from Start until
-     * Delete (containerd adds the cgroup to its OOM watcher at Start). A cgroup that cannot be watched is logged,
+     * Publishes {@code /tasks/oom} each time the kernel OOM-kills in the container's memory cgroup, from Create (or
+     * a restore's Start) until Delete (containerd v1.6.20 runtime/v2/runc/task/service.go adds it at Start). A cgroup that cannot be watched is logged,
      * as containerd does, and the task runs on.
      */
     private void watchOom(Container c, int pid) {

@@ -11,6 +11,14 @@ import org.junit.jupiter.api.Test;
 class ShimFlagsTest {
 
     @Test
+    void infoAsContainerd2RunsItNeedsNoNamespace() {
+        ShimFlags f = ShimFlags.parse(List.of("-info"));
+        assertTrue(f.info());
+        assertFalse(f.isStart());
+        assertFalse(ShimFlags.parse(List.of("-namespace", "n", "start")).info());
+    }
+
+    @Test
     void parsesWhatContainerd16PassesToStart() {
         ShimFlags f = ShimFlags.parse(List.of("-namespace", "k8s.io", "-address", "/run/containerd/containerd.sock",
                 "-publish-binary", "/usr/bin/containerd", "-id", "c1", "-debug", "start"));

@@ -115,6 +115,16 @@ class StartPlanTest {
     }
 
     @Test
+    void theShimCgroupReachesTheDaemonFromContainerd23sBootstrapParamsAndFromLegacyCreateOptions() throws Exception {
+        // BootstrapParams: containerd_version=4, extensions=8 { value=1: Any(CreateOptions{shim_cgroup=9}) }
+        byte[] legacy = new Wire().string(9, "/shims/legacy").build();
+        byte[] params = new Wire().string(1, "c1").string(4, "2.3.0")
+                .message(8, new Wire().bytes(1, Wire.any("containerd.linux.runc.CreateOptions", legacy))).build();
+        plan.run(request("c1", params));
+        assertEquals(Map.of(1000, "/shims/legacy"), os.cgroups);
+    }
+
+    @Test
     void optionsOfAnotherTypeOnStdinMeanDefaults() throws Exception {
         byte[] stdin = Any.newBuilder().setTypeUrl("runtimeoptions.v1.Options").build().toByteArray();
         plan.run(request("c1", stdin));

@@ -35,9 +35,9 @@ class RuncOptionsTest {
     }
 
     @Test
-    void optionsOfAnotherTypeMeanDefaults() throws Exception {
-        Any cri = Any.newBuilder().setTypeUrl("runtimeoptions.v1.Options").setValue(com.google.protobuf.ByteString.copyFromUtf8("\n\u0001x")).build();
-        assertEquals("{}", new String(RuncOptions.from(cri).json(), StandardCharsets.UTF_8));
+    void optionsOfAnUnknownTypeMeanDefaults() throws Exception {
+        Any unknown = Any.newBuilder().setTypeUrl("example.com/other.v1.Options").setValue(com.google.protobuf.ByteString.copyFromUtf8("\n\u0001x")).build();
+        assertEquals("{}", new String(RuncOptions.from(unknown).json(), StandardCharsets.UTF_8));
     }
 
     @Test
@@ -49,7 +49,7 @@ class RuncOptionsTest {
     @Test
     void undecodableRuncOptionsAreInvalid() {
         Any bad = Any.newBuilder().setTypeUrl(RuncOptions.TYPE_URL).setValue(com.google.protobuf.ByteString.copyFrom(new byte[] {(byte) 0xff})).build();
-        assertTrue(assertThrows(com.google.protobuf.InvalidProtocolBufferException.class, () -> RuncOptions.from(bad))
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> RuncOptions.from(bad))
                 .getMessage().startsWith("invalid containerd.runc.v1.Options"));
     }
 }

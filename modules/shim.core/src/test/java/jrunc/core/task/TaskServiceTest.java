@@ -166,6 +166,24 @@ class TaskServiceTest extends TaskServiceTestCase {
     }
 
     @Test
+    void anOomBeforeStartIsPublishedBecauseTheCgroupIsWatchedFromCreate() throws Exception {
+        service.create(CALL, createRequest().build());
+        os.oom(); // the process outgrew its limit at once: runc start had not even returned
+        assertEquals(List.of(Topics.TASK_CREATE, Topics.TASK_OOM), events.topics());
+        service.start(CALL, StartRequest.newBuilder().setId("c1").build());
+        assertEquals(1, os.oomWatchers.size(), "Start keeps the one watch Create made");
+    }
+
+    @Test
+    void noOomIsPublishedOnceTheTaskIsDeleted() throws Exception {
+        service.create(CALL, createRequest().build());
+        service.delete(CALL, DeleteRequest.newBuilder().setId("c1").build());
+        os.oom();
+        assertEquals(List.of(Topics.TASK_CREATE, Topics.TASK_DELETE), events.topics());
+        assertTrue(os.oomWatchers.isEmpty(), "the watch is closed at Delete");
+    }
+
+    @Test
     void unknownContainerAnswersNotFound() {
         StateRequest state = StateRequest.newBuilder().setId("nope").build();
         assertEquals(Code.NOT_FOUND, refusal(() -> service.state(CALL, state)).code());

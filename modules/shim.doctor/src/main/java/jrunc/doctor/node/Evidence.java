@@ -38,8 +38,8 @@ import jrunc.core.spi.UnsafeFileException;
 public final class Evidence {
     /** The bundle files worth keeping (containerd v1.6.20 runtime/v2/bundle.go). {@code log} is a FIFO in Go's shim
      * and is never read. */
-    static final List<String> BUNDLE_FILES = List.of("address", "config.json", "init.pid", "options.json", "runtime",
-            "shim-binary-path");
+    static final List<String> BUNDLE_FILES = List.of("address", "bootstrap.json", "config.json", "init.pid",
+            "options.json", "runtime", "shim-binary-path");
     static final List<String> PROC_FILES = List.of("stat", "status", "cmdline", "cgroup");
     /** log.json grows with every runc call; its tail holds the errors of the last ones. */
     static final int LOG_TAIL_BYTES = 64 * 1024;

@@ -23,6 +23,7 @@ import jrunc.core.doctor.NodeSnapshot.ProcessInfo;
 import jrunc.core.doctor.NodeSnapshot.RuncState;
 import jrunc.core.doctor.Roots;
 import jrunc.core.doctor.ShimArgv;
+import jrunc.core.manager.BundleFiles;
 import jrunc.core.manager.BundleReader;
 import jrunc.core.manager.BundleSpec;
 import jrunc.core.manager.MountInfo;
@@ -203,7 +204,9 @@ public final class NodeScanner {
             modified = modified(dir, null);
             for (Path f : entries) modified = modified(f, modified);
         }
-        String address = read(dir, BundleReader.File.ADDRESS, files, unreadable);
+        // Go's 2.x shim writes no address file: containerd 2.x's bootstrap.json names its socket then
+        String address = BundleFiles.shimAddress(read(dir, BundleReader.File.ADDRESS, files, unreadable),
+                read(dir, BundleReader.File.BOOTSTRAP, files, unreadable));
         String initPid = read(dir, BundleReader.File.INIT_PID, files, unreadable);
         Path socket = SocketAddress.socketFile(address);
         boolean answered = socket != null && sockets.getOrDefault(socket, SocketProbe.Result.MISSING).mayBeServed();

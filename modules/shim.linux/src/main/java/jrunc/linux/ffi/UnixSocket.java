@@ -19,14 +19,17 @@ public final class UnixSocket {
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     }
 
-    // int bind(int fd, const struct sockaddr *addr, socklen_t len)
-    private static final class Bind {
-        static final MethodHandle MH = Native.errnoDowncall("bind",
+    /**
+     * bind(2) and listen(2) are linked together, on the first bind: linking a downcall takes milliseconds, and
+     * between bind and listen a concurrent start of the same group that dials the path is refused, takes the
+     * socket for a stale one and replaces it (a second daemon for the group).
+     */
+    private static final class BindListen {
+        // int bind(int fd, const struct sockaddr *addr, socklen_t len)
+        static final MethodHandle BIND = Native.errnoDowncall("bind",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    }
-
-    private static final class Listen {
-        static final MethodHandle MH = Native.errnoDowncall("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        // int listen(int fd, int backlog)
+        static final MethodHandle LISTEN = Native.errnoDowncall("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     }
 
     /** socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0). */
@@ -52,7 +55,7 @@ public final class UnixSocket {
             MemorySegment address = SockaddrUn.of(arena, path);
             int r;
             try {
-                r = (int) Bind.MH.invokeExact(state, fd, address, (int) address.byteSize());
+                r = (int) BindListen.BIND.invokeExact(state, fd, address, (int) address.byteSize());
             } catch (Throwable t) {
                 throw Native.unexpected(t);
             }
@@ -65,7 +68,7 @@ public final class UnixSocket {
             MemorySegment state = Native.callState(arena);
             int r;
             try {
-                r = (int) Listen.MH.invokeExact(state, fd, backlog);
+                r = (int) BindListen.LISTEN.invokeExact(state, fd, backlog);
             } catch (Throwable t) {
                 throw Native.unexpected(t);
             }
