@@ -77,10 +77,10 @@ class FrameReaderPropertyTest {
         return new End(f, g.between(1, FrameHeader.SIZE + f.header().length() - 1));
     }
 
-    /** How many bytes each read hands out, in turn: a trickle, or big pieces. */
+    /** How many bytes each read hands out, in turn: a trickle, or big pieces, and now and then none at all. */
     static List<Integer> chunks(Gen g) {
         int max = g.bool() ? 17 : 70_000;
-        List<Integer> chunks = g.list(7, () -> g.between(1, max));
+        List<Integer> chunks = g.list(7, () -> g.oneIn(5) ? 0 : g.between(1, max));
         chunks.add(g.between(1, max));
         return chunks;
     }

@@ -34,7 +34,7 @@ final class Wire {
 
     /**
      * A channel over {@code segments} whose reads return at most the next of {@code chunks} bytes each (cycling
-     * through them, each at least 1), then -1 at the end.
+     * through them; a chunk of 0 is a read that returns nothing, as a non-blocking socket may), then -1 at the end.
      */
     static ReadableByteChannel channel(List<Segment> segments, List<Integer> chunks) {
         return new ReadableByteChannel() {
