@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -15,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Faults while containerd drives our shim, each ending in a clear error and, once containerd has removed the task,
  * nothing of it left and a {@code shim-doctor scan} that exits 0 ({@link NoLeftovers}): the shim daemon SIGKILLed
- * during Create, Start and an exec; containerd SIGKILLed and restarted during Create; a runc that fails or hangs;
+ * during Create, Start and an exec; containerd SIGKILLed and restarted during Create; a runc that is missing, fails
+ * or hangs;
  * the reader of the shim's log FIFO gone. runc is held, failed or hung on cue by a {@link FaultyRunc} on
  * containerd's {@code PATH}.
  */
@@ -122,6 +124,24 @@ class FaultsJruncIT {
         NoLeftovers.assertNothingLeft(ctr, List.of("victim"), List.of());
     }
 
+    /**
+     * The runc the runtime options name (here through a runtime config file, as a CRI runtime handler's
+     * {@code ConfigPath} names it) is not there: the Create fails naming it, and the Stop path, which runs the same
+     * runc, still takes down everything the Create made.
+     */
+    @Test
+    void aMissingRuncFailsTheRunNamingTheBinaryAndLeavesNothing(Ctr ctr) throws Exception {
+        Path missing = ctr.containerd().bin().resolve("no-such-runc");
+        Path config = Files.writeString(ctr.containerd().dir().resolve("missing-runc.toml"),
+                "BinaryName = \"" + missing + "\"\n");
+        CtrResult run = ctr.run(List.of("-d", "--runtime-config-path", config.toString()), "victim", "sleep", "600");
+        assertFalse(run.succeeded(), run::describe);
+        assertTrue(run.stderr().contains("OCI runtime create failed") && run.stderr().contains(missing.toString()),
+                run::describe);
+        removeEverything(ctr, "victim");
+        NoLeftovers.assertNothingLeft(ctr, List.of("victim"), List.of());
+    }
+
     @Test
     void aHangingRuncIsKilledBeforeTheCallersDeadlineWithAnErrorThatSaysSo(Ctr ctr) throws Exception {
         runc.hang("create");
@@ -176,7 +196,7 @@ class FaultsJruncIT {
     }
 
     /** What a user does after a failure: remove the task (if containerd still has one) and the container. */
-    private static void removeEverything(Ctr ctr, String id) {
+    static void removeEverything(Ctr ctr, String id) {
         if (ctr.task(id).isPresent()) ctr.ctr("task", "rm", "-f", id).requireSuccess();
         CtrResult rm = ctr.ctr("container", "rm", id);
         assertTrue(rm.succeeded() || rm.stderr().contains("not found"), rm::describe);
