@@ -19,13 +19,19 @@ import org.junit.jupiter.api.Test;
 class HostPidKillAllJruncIT {
     private static final int RUNS = 3;
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
+    /**
+     * The PID namespace this test, containerd and the shim run in: the "host" as containerd sees it. Not
+     * /proc/1/ns/pid: where /proc shows an ancestor namespace (a CI runner inside a container), runc cannot join it
+     * ("can't get final child's PID from pipe"), and pids read inside it would mean nothing here.
+     */
+    private static final String HOST_PID_NAMESPACE = "/proc/" + ProcessHandle.current().pid() + "/ns/pid";
 
     @Test
     void theInitsExitIsPublishedOnlyOnceEveryOtherProcessOfItsContainerIsGone(Ctr ctr) throws Exception {
         for (int run = 1; run <= RUNS; run++) {
             String id = "hostpid-" + run;
             try (BackgroundCtr events = ctr.events()) {
-                ctr.run(List.of("-d", "--with-ns", "pid:/proc/1/ns/pid"), id,
+                ctr.run(List.of("-d", "--with-ns", "pid:" + HOST_PID_NAMESPACE), id,
                         "sh", "-c", "sleep 600 & echo $! > /child.pid; wait").requireSuccess();
                 Path childPid = ctr.bundle(id).resolve("rootfs/child.pid");
                 assertTrue(Poll.until(TIMEOUT, () -> read(childPid) > 0), "the init never wrote " + childPid);
