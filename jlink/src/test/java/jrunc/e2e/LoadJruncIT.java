@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Load, bounded: many tasks on one shim daemon and many execs at once, through containerd exactly as a user
  * drives it. Every exec's exit status comes back exact to its {@code ctr task exec} (Wait) and in exactly one
- * {@code /tasks/exit}; the daemon's threads and memory stay bounded (the figures are printed). The second test
+ * {@code /tasks/exit}; the daemon's threads, descriptors and live heap come back down afterwards and its memory
+ * stays bounded (the figures are printed). The second test
  * is a regression test of what hung Go's shim in probing (1,025 open fds with 30 containers × 10 parallel execs).
  */
 @ContainerdTest(shim = Shim.JRUNC)
@@ -35,6 +36,7 @@ class LoadJruncIT {
         List<String> ids = runGroup(ctr, "load", 50);
         long daemon = GroupedTasksIT.theDaemon(ctr);
         Figures before = Figures.of(daemon);
+        Heap heap = Heap.of(daemon);
         Map<String, Integer> expected = new TreeMap<>();
         Map<String, Integer> waited = new ConcurrentHashMap<>();
         Figures peak = before;
@@ -60,7 +62,7 @@ class LoadJruncIT {
             assertEquals(expected, new TreeMap<>(waited), "each Wait's exit status");
             assertExitsPublishedOnce(events, expected);
         }
-        report("50 tasks x 20 execs (16 ctr at a time)", daemon, before, peak);
+        report("50 tasks x 20 execs (16 ctr at a time)", daemon, before, heap, peak);
         removeAll(ctr, ids);
     }
 
@@ -73,6 +75,7 @@ class LoadJruncIT {
         List<String> ids = runGroup(ctr, "par", 30);
         long daemon = GroupedTasksIT.theDaemon(ctr);
         Figures before = Figures.of(daemon);
+        Heap heap = Heap.of(daemon);
         Map<String, Integer> expected = new TreeMap<>();
         Figures peak = before;
         try (BackgroundCtr events = ctr.events(); ExecutorService pool = Executors.newFixedThreadPool(16)) {
@@ -92,11 +95,11 @@ class LoadJruncIT {
             for (Future<?> start : starts) start.get();
             peak = peak.max(Figures.of(daemon));
             System.out.printf("[load] 300 execs running at once: the daemon holds %d fds, %d threads%n", peak.fds, peak.threads);
-            for (String id : ids) ctr.ctr("task", "exec", "--exec-id", id + "-release", id, "touch", "/tmp/release").requireSuccess();
+            for (String id : ids) ctr.ctr("task", "exec", "--exec-id", id + "-release", id, "sh", "-c", ": > /tmp/release").requireSuccess();
             assertExitsPublishedOnce(events, expected);
         }
         Figures settled = settle(daemon, before);
-        report("30 tasks x 10 parallel execs", daemon, before, peak.max(settled));
+        report("30 tasks x 10 parallel execs", daemon, before, heap, peak.max(settled));
         assertTrue(settled.fds <= before.fds + 8, () -> "descriptors left open: " + before + " -> " + settled);
         removeAll(ctr, ids);
     }
@@ -136,14 +139,19 @@ class LoadJruncIT {
         return now[0];
     }
 
-    private static void report(String what, long daemon, Figures before, Figures peak) throws Exception {
+    private static void report(String what, long daemon, Figures before, Heap heapBefore, Figures peak) throws Exception {
         Figures after = settle(daemon, before);
+        Heap heapAfter = Heap.of(daemon);
         System.out.printf("[load] %s on one daemon: threads %d -> peak %d -> %d, RSS %d -> peak %d -> %d MiB,"
-                + " fds %d -> peak %d -> %d%n", what, before.threads, peak.threads, after.threads,
-                before.rssMib, peak.rssMib, after.rssMib, before.fds, peak.fds, after.fds);
-        // bounded: what the execs took is given back, and the heap stays within the daemon's small limit
+                + " fds %d -> peak %d -> %d, heap live %d -> %d KiB (committed %d -> %d KiB)%n", what,
+                before.threads, peak.threads, after.threads, before.rssMib, peak.rssMib, after.rssMib,
+                before.fds, peak.fds, after.fds, heapBefore.liveKib, heapAfter.liveKib,
+                heapBefore.committedKib, heapAfter.committedKib);
+        // bounded: what the execs took is given back, threads and descriptors and the heap's live objects alike
         assertTrue(after.fds <= before.fds + 8, () -> "descriptors left open: " + before + " -> " + after);
         assertTrue(after.threads <= before.threads + 8, () -> "threads left running: " + before + " -> " + after);
+        assertTrue(heapAfter.liveKib <= heapBefore.liveKib + 8 * 1024,
+                () -> "the execs' objects stay on the heap: " + heapBefore + " -> " + heapAfter);
         assertTrue(peak.rssMib < 512, () -> "the daemon's memory is not bounded: " + peak);
     }
 
@@ -164,6 +172,31 @@ class LoadJruncIT {
             if (published.put(m.group(1), Integer.parseInt(m.group(2))) != null) duplicates.add(m.group(1));
         }
         return published.size() == expected.size();
+    }
+
+    /**
+     * The daemon's Java heap as {@code jcmd GC.heap_info} gives it right after a {@code GC.run}: what is live, and
+     * what the heap has committed (the daemon runs with {@code -Xmx64m}). jcmd is the test JDK's, the same release.
+     */
+    record Heap(long liveKib, long committedKib) {
+        private static final Pattern GENERATION = Pattern.compile("total (\\d+)K, used (\\d+)K");
+
+        static Heap of(long pid) {
+            jcmd(pid, "GC.run");
+            long live = 0, committed = 0;
+            Matcher m = GENERATION.matcher(jcmd(pid, "GC.heap_info"));
+            while (m.find()) {
+                committed += Long.parseLong(m.group(1));
+                live += Long.parseLong(m.group(2));
+            }
+            if (committed == 0) throw new AssertionError("no heap in jcmd GC.heap_info of " + pid);
+            return new Heap(live, committed);
+        }
+
+        private static String jcmd(long pid, String command) {
+            String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+            return Commands.run(List.of(jcmd, Long.toString(pid), command), TIMEOUT).requireSuccess().stdout();
+        }
     }
 
     /** What /proc says of the daemon: threads, resident memory, open descriptors. */
