@@ -86,6 +86,11 @@ public final class BackgroundCtr implements AutoCloseable {
         }
     }
 
+    /** Waits for the command to end; its exit status, or -1 if it still runs after {@code timeout}. */
+    public int awaitExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }

@@ -73,16 +73,14 @@ class FakeRuncShimIT {
                 exit 0
                 """.formatted(hungPid));
         try (ShimDaemon shim = ShimDaemon.start(dir, "c1", CONFIG)) {
-            long started = System.nanoTime();
+            // the caller's 6 s deadline: an answer of the shim's own (UNKNOWN, not DEADLINE_EXCEEDED) came before it
             TtrpcException e = assertThrows(TtrpcException.class,
                     () -> shim.call("Create", create(shim, runc), Duration.ofSeconds(6)));
-            Duration took = Duration.ofNanos(System.nanoTime() - started);
 
             assertEquals(Code.UNKNOWN, e.code(), "the shim answered itself, before ttrpc's DEADLINE_EXCEEDED: " + e);
             assertTrue(e.getMessage().startsWith("OCI runtime create failed: "), e.getMessage());
             assertTrue(e.getMessage().contains("did not finish within") && e.getMessage().contains("killed it"),
                     e.getMessage());
-            assertTrue(took.compareTo(Duration.ofSeconds(6)) < 0, "answered within the deadline, took " + took);
             int pid = Integer.parseInt(Files.readString(hungPid).trim());
             assertTrue(Poll.until(Duration.ofSeconds(10), () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true)),
                     "the hung runc (pid " + pid + ") was killed");

@@ -80,6 +80,14 @@ public final class PrivateContainerd implements AutoCloseable {
         return config.root();
     }
 
+    /**
+     * The directory at the head of containerd's (and so its shims') {@code PATH}: a {@code runc} put here is the
+     * one the shims run.
+     */
+    public Path bin() {
+        return config.bin();
+    }
+
     public Path stateDir() {
         return config.state();
     }

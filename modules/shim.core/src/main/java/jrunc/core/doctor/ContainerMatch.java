@@ -14,8 +14,9 @@ import jrunc.core.doctor.NodeSnapshot.RuncState;
  * signal only a process that proves it is the container's, by one of two proofs:
  * <ul>
  *   <li>runc recorded exactly this pid with exactly this start time as the container's init;</li>
- *   <li>it runs in the spec's own cgroup, and that cgroup is a container's: not {@code /} and holding neither the
- *       doctor, its ancestors nor pid 1 (a {@code cgroupsPath} naming a shared cgroup proves nothing).</li>
+ *   <li>it runs in the spec's own cgroup, and that cgroup is this container's: named after it (as every containerd
+ *       client names them), named by no other bundle, not {@code /}, and holding neither the doctor, its ancestors
+ *       nor pid 1 (a {@code cgroupsPath} naming a shared cgroup, containerd's own for one, proves nothing).</li>
  * </ul>
  */
 final class ContainerMatch {
@@ -63,6 +64,16 @@ final class ContainerMatch {
             return null;
         }
         return normal.equals("/") || normal.isEmpty() ? null : normal;
+    }
+
+    /**
+     * Whether the last element of {@code cgroup} names container {@code id}, as containerd's clients name a
+     * container's cgroup: {@code /<ns>/<id>} (ctr), {@code /kubepods/<qos>/pod<uid>/<id>} (the CRI plugin on
+     * cgroupfs), {@code cri-containerd-<id>.scope} (on systemd), {@code /docker/<id>} or {@code docker-<id>.scope}.
+     */
+    static boolean namesContainer(String cgroup, String id) {
+        String last = cgroup.substring(cgroup.lastIndexOf('/') + 1);
+        return !id.isEmpty() && (last.equals(id) || last.equals(id + ".scope") || last.endsWith("-" + id + ".scope"));
     }
 
     /** systemd expands {@code a-b-c.slice} to {@code /a.slice/a-b.slice/a-b-c.slice}; {@code -.slice} is the root. */

@@ -40,6 +40,8 @@ final class Examiner {
     private final Map<Integer, ShimArgv> shims = new HashMap<>();
     /** cgroup path (any hierarchy) → processes in it: one pass, not one per bundle. */
     private final Map<String, List<ProcessInfo>> byCgroup = new HashMap<>();
+    /** cgroup path → how many bundle directories (hidden ones too) name it in their spec. */
+    private final Map<String, Integer> bundlesByCgroup = new HashMap<>();
     /** Pid 1, the doctor and its ancestors: never signalled, and a cgroup holding one is no container's. */
     private final Set<Integer> protectedPids = new HashSet<>();
 
@@ -61,6 +63,8 @@ final class Examiner {
             }
         });
         for (Bundle b : node.bundles()) {
+            String cgroup = ContainerMatch.cgroupOf(b.cgroupsPath());
+            if (cgroup != null) bundlesByCgroup.merge(cgroup, 1, Integer::sum);
             if (b.hidden()) continue;
             bundleByKey.put(key(b.namespace(), b.id()), b);
             for (Path s : socketsOf(b)) claims.computeIfAbsent(s, k -> new ArrayList<>()).add(b);
@@ -145,7 +149,7 @@ final class Examiner {
                             : "runc state directory without a readable state.json",
                     "initPid", runc.initPid() == 0 ? null : runc.initPid()));
         }
-        String cgroup = containerCgroup(b.cgroupsPath());
+        String cgroup = containerCgroup(b);
         List<VerifiedProcess> procs = new ArrayList<>();
         int initPid = parsePid(b.initPid());
         int pid = initPid != 0 ? initPid : runc == null ? 0 : runc.initPid();
@@ -194,12 +198,13 @@ final class Examiner {
     }
 
     /**
-     * The container's own cgroup, or null when the spec's {@code cgroupsPath} names none a container can own: the
-     * root, or a cgroup holding pid 1, the doctor or one of its ancestors.
+     * The container's own cgroup, or null when the spec's {@code cgroupsPath} names none this container alone owns:
+     * the root, a cgroup whose name is not the container's, one another bundle names too (it may be a live task's),
+     * or one holding pid 1, the doctor or one of its ancestors.
      */
-    private String containerCgroup(String cgroupsPath) {
-        String c = ContainerMatch.cgroupOf(cgroupsPath);
-        if (c == null) return null;
+    private String containerCgroup(Bundle b) {
+        String c = ContainerMatch.cgroupOf(b.cgroupsPath());
+        if (c == null || !ContainerMatch.namesContainer(c, b.id()) || bundlesByCgroup.getOrDefault(c, 0) > 1) return null;
         for (ProcessInfo p : byCgroup.getOrDefault(c, List.of())) {
             if (protectedPids.contains(p.pid())) return null;
         }

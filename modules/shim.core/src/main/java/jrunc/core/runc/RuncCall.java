@@ -186,7 +186,10 @@ final class RuncCall {
         boolean redundant = logged.contains(printed) || (!logged.isEmpty() && printed.contains(logged));
         if (!printed.isEmpty() && !redundant) words = words.isEmpty() ? printed : words + ": " + printed;
         boolean plainExit = what.startsWith("exit status");
-        if (words.isEmpty()) return new RuncException(what);
+        if (words.isEmpty()) {
+            String why = log.whyNothingLogged();
+            return new RuncException(why.isEmpty() ? what : what + ": runc logged no error: " + why);
+        }
         return new RuncException(plainExit && !logged.isEmpty() ? words : what + ": " + words);
     }
 }

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.Channels;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -50,6 +52,22 @@ final class RuncLog {
         } catch (IOException e) {
             return "";
         }
+    }
+
+    /**
+     * Why a failed runc may have logged nothing, when its log's filesystem says: it is read-only, or has no space
+     * left (runc's pid file and log go to the same bundle, so this is most often the failure itself); "" otherwise.
+     */
+    String whyNothingLogged() {
+        Path dir = file.toAbsolutePath().getParent();
+        try {
+            FileStore store = Files.getFileStore(dir);
+            if (store.isReadOnly()) return "the filesystem of " + dir + " is read-only";
+            if (store.getUsableSpace() == 0) return "the filesystem of " + dir + " has no space left";
+        } catch (IOException e) {
+            // gone or unreadable: nothing to add to runc's exit status
+        }
+        return "";
     }
 
     static String lastError(JsonParser parser) {

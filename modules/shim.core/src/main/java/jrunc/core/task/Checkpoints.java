@@ -53,8 +53,10 @@ final class Checkpoints {
     /** {@code runc checkpoint}; the caller holds the container's lock. */
     static void dump(Container c, Request request, long deadline) throws TaskException {
         CheckpointOptions o = request.options();
+        // the only directory this ever removes: one a flipped condition cannot turn into the caller's work path
+        Path scratchDir = c.bundle().resolve("work").resolve("criu-work");
         boolean scratch = o.getWorkPath().isEmpty();
-        Path work = scratch ? c.bundle().resolve("work").resolve("criu-work") : Path.of(o.getWorkPath());
+        Path work = scratch ? scratchDir : Path.of(o.getWorkPath());
         CriuOptions criu = new CriuOptions(request.imagePath(), work.toString(), "", o.getOpenTcp(),
                 o.getExternalUnixSockets(), o.getTerminal(), o.getFileLocks(), o.getEmptyNamespacesList());
         try {
@@ -69,7 +71,7 @@ final class Checkpoints {
             // containerd's criuError: the first line of runc's error, then where criu's own log is
             throw TaskException.unknown(e.getMessage().lines().findFirst().orElse("") + " path= " + dumpLog, e);
         } finally {
-            if (scratch) removeTree(work);
+            if (scratch) removeTree(scratchDir);
         }
     }
 

@@ -61,7 +61,7 @@ public final class FrameReader {
             discard(header);
             return new Oversized(header);
         }
-        // Allocated per frame on purpose (no buffer pool): frames are small and few, see STYLE.md.
+        // Allocated per frame on purpose (no buffer pool): frames are small and few, and a pool would hold memory between calls.
         ByteBuffer payload = ByteBuffer.allocate((int) header.length());
         int read = fill(payload);
         if (payload.hasRemaining()) throw truncatedData(header, read);

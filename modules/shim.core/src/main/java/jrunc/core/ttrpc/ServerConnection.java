@@ -128,6 +128,14 @@ final class ServerConnection implements Runnable {
         long deadline = timeoutNanos > 0 ? saturatedAdd(System.nanoTime(), timeoutNanos) : Long.MAX_VALUE;
         CallContext context = new CallContext(request.getService(), request.getMethod(),
                 metadataOf(request.getMetadataList()), deadline);
+        UnaryHandler handler;
+        try {
+            // resolved before any deadline runs, as ttrpc-go does: an unknown method is UNIMPLEMENTED, never late
+            handler = registry.lookup(context.service(), context.method());
+        } catch (TtrpcException e) {
+            respond(streamId, Statuses.fromThrowable(e));
+            return;
+        }
         AtomicBoolean answered = new AtomicBoolean();
         if (timeoutNanos > 0) {
             // The handler is not interrupted: like a Go handler that ignores ctx, it runs to its end and its result
@@ -138,7 +146,7 @@ final class ServerConnection implements Runnable {
             });
         }
         handlers.execute(() -> {
-            Response response = invoke(context, request.getPayload());
+            Response response = invoke(handler, context, request.getPayload());
             if (answered.compareAndSet(false, true)) {
                 respond(streamId, response);
             } else {
@@ -148,11 +156,11 @@ final class ServerConnection implements Runnable {
         });
     }
 
-    private Response invoke(CallContext context, ByteString payload) {
+    private Response invoke(UnaryHandler handler, CallContext context, ByteString payload) {
         long started = System.nanoTime();
         Response response;
         try {
-            byte[] result = registry.lookup(context.service(), context.method()).handle(context, payload.toByteArray());
+            byte[] result = handler.handle(context, payload.toByteArray());
             // Go's server always sets the status, OK included; we send the same bytes.
             response = Response.newBuilder().setStatus(OK)
                     .setPayload(result == null ? ByteString.EMPTY : ByteString.copyFrom(result)).build();
@@ -160,6 +168,11 @@ final class ServerConnection implements Runnable {
             response = Response.newBuilder().setStatus(Statuses.fromThrowable(e)).build();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, context.service() + "/" + context.method() + " failed: " + e, e);
+            response = Response.newBuilder().setStatus(Statuses.fromThrowable(e)).build();
+        } catch (Error e) {
+            // Still answered: a stream left without a status hangs its caller (Wait has no deadline). Go's shim
+            // would crash on a handler's panic instead; the rest of this shim's tasks keep being served.
+            LOG.log(Level.ERROR, context.service() + "/" + context.method() + " failed: " + e, e);
             response = Response.newBuilder().setStatus(Statuses.fromThrowable(e)).build();
         }
         Status status = response.getStatus();

@@ -59,6 +59,45 @@ class HostileNodeTest {
     }
 
     @Test
+    void aCgroupNotNamedAfterTheContainerProvesNothingSoContainerdInItIsNeverKilled() {
+        // a spec that put the container into containerd's own cgroup; the shim died, and so did the container
+        NodeSnapshot node = new NodeFixture().bundle(deadBundle("web", "700", "/system.slice/containerd.service"))
+                .socket(socketOf("default", "web"), Result.REFUSED)
+                .process(700, 5, "0::/system.slice/containerd.service", "/", "/usr/bin/containerd")
+                .build();
+        Diagnosis d = Diagnosis.examine(node, Scope.ALL);
+        assertTrue(plan(d).stream().noneMatch(t -> t == Type.KILL), plan(d).toString());
+        assertTrue(kinds(d).contains("stale-init-pid"), kinds(d).toString());
+    }
+
+    @Test
+    void aCgroupAnotherBundleNamesProvesNothingItMayBeALiveTasks() {
+        String shared = "kubepods-besteffort-pod1.slice:cri-containerd:web";
+        Bundle live = NodeFixture.bundle("k8s.io", "web", bundlePath("k8s.io", "web"), false, Set.of("address", "init.pid"),
+                SocketAddress.UNIX_PREFIX + socketOf("k8s.io", "web"), "4100", null, shared);
+        NodeSnapshot node = new NodeFixture().bundle(deadBundle("web", "4001", shared)).bundle(live)
+                .socket(socketOf("default", "web"), Result.REFUSED).socket(socketOf("k8s.io", "web"), Result.ACCEPTING)
+                .process(4100, 7, "0::" + ContainerMatch.cgroupOf(shared), "/", "sleep", "600")
+                .build();
+        Diagnosis d = Diagnosis.examine(node, Scope.ALL);
+        assertTrue(plan(d).stream().noneMatch(t -> t == Type.KILL), plan(d).toString());
+    }
+
+    @Test
+    void aCgroupNamedAfterTheContainerAsTheCriPluginNamesItProvesItsProcesses() {
+        String cri = "kubepods-besteffort-pod1.slice:cri-containerd:web";
+        NodeSnapshot node = new NodeFixture().bundle(deadBundle("web", "4001", cri))
+                .socket(socketOf("default", "web"), Result.REFUSED)
+                .process(4001, 7, "0::" + ContainerMatch.cgroupOf(cri), "/", "sleep", "600")
+                .build();
+        List<CleanAction> kills = CleanPlan.of(Diagnosis.examine(node, Scope.ALL), null).actions().stream()
+                .filter(a -> a.type() == Type.KILL).toList();
+        assertEquals(1, kills.size(), kills.toString());
+        assertEquals(4001, kills.getFirst().pid());
+        assertEquals(Leftover.Proof.CGROUP, kills.getFirst().proof());
+    }
+
+    @Test
     void initPidNamingTheDoctorOrItsParentIsStaleNeverKilledEvenWithRuncsStartTime() {
         NodeSnapshot node = new NodeFixture().bundle(deadBundle("self", Integer.toString(NodeFixture.DOCTOR_PARENT), "/default/self"))
                 .socket(socketOf("default", "self"), Result.REFUSED)

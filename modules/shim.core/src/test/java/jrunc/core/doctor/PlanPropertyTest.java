@@ -1,26 +1,23 @@
 package jrunc.core.doctor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import jrunc.core.doctor.CleanAction.Type;
 import jrunc.core.doctor.NodeSnapshot.Bundle;
 import jrunc.core.doctor.NodeSnapshot.ProcessInfo;
-import jrunc.core.doctor.NodeSnapshot.RuncState;
-import jrunc.core.doctor.NodeSnapshot.ShimAnswer;
-import jrunc.core.manager.MountInfo;
+import jrunc.core.fake.Gen;
 import jrunc.core.manager.Names;
 import jrunc.core.manager.SocketAddress;
 import jrunc.core.manager.SocketProbe.Result;
@@ -28,49 +25,51 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The plan's promises over random node snapshots, hostile ones included (ids with newlines and slashes, addresses
- * naming files anywhere, cgroups of "/", pid 1 and the doctor in init.pid, other containerds' shims, runc state of
- * other bundles, mounts everywhere): every action's target lies inside the roots and carries its proof. Each seed
- * is a case; a failure names it, so it replays.
+ * The plan's promises over random node snapshots ({@link RandomNode}: hostile names, paths that are not canonical,
+ * addresses naming any file, pid 1 and the doctor's ancestors in init.pid and cgroups, shims of other containerds
+ * and state directories, runc state of other bundles, mounts everywhere, any scope):
+ * <ul>
+ *   <li>every action's target lies inside the roots, is what the snapshot says it is, and every signal carries
+ *       its proof;</li>
+ *   <li>nothing of a live bundle (its directory, mounts, socket, runc state, processes) is touched unless its shim
+ *       is shut down first, and no protected pid is ever signalled;</li>
+ *   <li>every action answers a finding, lies within the scope, and appears once; the plan does not depend on the
+ *       order the scan listed things in.</li>
+ * </ul>
+ * Each seed is a case; a failure names it, so it replays ({@code -Djrunc.property.seed}).
  */
 class PlanPropertyTest {
-    private static final int CASES = 400;
-    private static final List<String> NAMESPACES = List.of("default", "k8s.io", "e2e-a", "bad\nns", "..", "a/b");
-    private static final List<String> IDS = List.of("web", "db", "pod-a", "pod-b", "x.y_z", "ghost", "a\nb", "..",
-            "with space", "../../etc", "\u001b[2J", "");
-    private static final List<String> CGROUPS = List.of("/", "", "/default/web", "/k8s.io/db", "/user.slice",
-            "/default/../..", "kubepods.slice:cri:web", "/system.slice/containerd.service");
 
     static Stream<Long> seeds() {
-        return IntStream.range(0, CASES).mapToObj(i -> 0x5eed_0000L + i);
+        return Gen.seeds(0x5eed_0000L, 1500);
     }
 
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("seeds")
     void everyPlannedActionLiesInsideTheRootsAndCarriesItsProof(long seed) {
-        Random r = new Random(seed);
-        NodeSnapshot node = randomNode(r);
-        Set<String> named = new HashSet<>();
-        if (r.nextBoolean()) named.add(pick(r, IDS));
-        Scope scope = new Scope(r.nextInt(4) == 0 ? pick(r, NAMESPACES) : null, named);
+        Gen g = new Gen(seed);
+        NodeSnapshot node = RandomNode.of(g);
+        Scope scope = scope(g, node);
         Diagnosis d = Diagnosis.examine(node, scope);
-        CleanPlan plan = CleanPlan.of(d, null);
+        List<CleanAction> plan = CleanPlan.of(d, null).actions();
         Roots roots = node.roots();
         Set<Integer> protectedPids = protectedPids(node);
         Set<Path> shutDown = new HashSet<>();
-        for (CleanAction a : plan.actions()) {
+        Set<Integer> killed = new HashSet<>();
+        Set<String> stopped = new HashSet<>();
+        for (CleanAction a : plan) {
             String where = "seed " + seed + ": " + a;
             if (a.namespace() != null) assertTrue(Names.isIdentifier(a.namespace()), where);
             if (a.type() != Type.REMOVE_SOCKET || a.namespace() != null) assertTrue(Names.isIdentifier(a.id()), where);
             switch (a.type()) {
                 case STOP, REMOVE_BUNDLE -> {
                     assertTrue(roots.isBundleDir(a.target()), where);
-                    Bundle b = node.bundles().stream().filter(x -> x.path().equals(a.target())).findFirst()
-                            .orElseThrow(() -> new AssertionError("no such bundle: " + where));
+                    Bundle b = bundleAt(node, a.target(), where);
                     assertTrue(b.unreadable().isEmpty(), where);
+                    if (a.type() == Type.STOP) assertFalse(b.hidden(), "the Stop path on a hidden bundle: " + where);
+                    if (a.type() == Type.STOP) stopped.add(b.namespace() + "/" + b.id());
                     Path socket = SocketAddress.socketFile(b.address());
-                    boolean served = socket != null && node.sockets().getOrDefault(socket, Result.MISSING).mayBeServed();
-                    if (!b.hidden() && served) assertTrue(shutDown.contains(socket), "a live bundle is stopped: " + where);
+                    if (!b.hidden() && served(node, socket)) assertTrue(shutDown.contains(socket), "a live bundle is stopped: " + where);
                 }
                 case UNMOUNT -> {
                     assertTrue(roots.isInsideBundle(a.target()), where);
@@ -81,21 +80,31 @@ class PlanPropertyTest {
                     Result probe = node.sockets().getOrDefault(a.target(), Result.MISSING);
                     assertTrue(probe == Result.REFUSED || shutDown.contains(a.target()), where + " probe " + probe);
                 }
-                case REMOVE_RUNC_STATE -> assertTrue(roots.isRuncStateDir(a.target()), where);
+                case REMOVE_RUNC_STATE -> {
+                    assertTrue(roots.isRuncStateDir(a.target()), where);
+                    NodeSnapshot.RuncState r = node.runcStates().stream().filter(s -> s.dir().equals(a.target()))
+                            .findFirst().orElseThrow(() -> new AssertionError("no such runc state: " + where));
+                    // a running init goes first: by runc delete --force in the Stop path, or by a kill
+                    ProcessInfo init = node.processes().get(r.initPid());
+                    assertTrue(init == null || r.initStart() != 0 && r.initStart() != init.startTicks()
+                            || killed.contains(r.initPid()) || stopped.contains(r.namespace() + "/" + r.id()),
+                            "runc state of a running init is removed: " + where);
+                }
                 case KILL -> {
                     ProcessInfo p = checkSignalled(node, a, protectedPids, where);
+                    killed.add(a.pid());
                     switch (a.proof()) {
                         case RUNC_START_TIME -> assertTrue(node.runcStates().stream().anyMatch(s -> s.initPid() == a.pid()
                                 && s.initStart() == p.startTicks() && roots.isRuncStateDir(s.dir())), where);
                         case CGROUP -> {
-                            Bundle b = node.bundles().stream().filter(x -> x.id().equals(a.id()) && x.namespace().equals(a.namespace())
-                                    && !x.hidden()).findFirst().orElseThrow();
+                            Bundle b = node.bundles().stream().filter(x -> x.id().equals(a.id()) && x.namespace()
+                                    .equals(a.namespace()) && !x.hidden() && roots.isBundleDir(x.path())).findFirst().orElseThrow();
                             String cgroup = ContainerMatch.cgroupOf(b.cgroupsPath());
                             assertTrue(cgroup != null && !cgroup.equals("/"), where);
                             assertTrue(ContainerMatch.cgroupPaths(p.cgroup()).contains(cgroup), where);
                             for (int pp : protectedPids) {
                                 ProcessInfo q = node.processes().get(pp);
-                                if (q != null) assertTrue(!ContainerMatch.cgroupPaths(q.cgroup()).contains(cgroup), where);
+                                if (q != null) assertFalse(ContainerMatch.cgroupPaths(q.cgroup()).contains(cgroup), where);
                             }
                         }
                         case SHIM -> fail("a kill proven only by shim argv: " + where);
@@ -104,24 +113,86 @@ class PlanPropertyTest {
                 case SHUTDOWN_SHIM -> {
                     ProcessInfo p = checkSignalled(node, a, protectedPids, where);
                     assertEquals(Leftover.Proof.SHIM, a.proof(), where);
-                    assertTrue(ShimArgv.parse(p.argv()) != null, where);
-                    assertTrue(p.cwd() != null && Path.of(p.cwd().replace(" (deleted)", "")).normalize().startsWith(roots.stateDir()), where);
-                    assertTrue(Stream.concat(Stream.of(a.id()), a.tasks().stream()).anyMatch(scope::named), where);
-                    Path socket = node.shimListeners().getOrDefault(a.pid(), null);
-                    if (socket != null) shutDown.add(socket);
                     ShimArgv argv = ShimArgv.parse(p.argv());
+                    assertNotNull(argv, where);
+                    assertTrue(p.cwd() != null && Path.of(p.cwd().replace(" (deleted)", "")).normalize()
+                            .startsWith(roots.stateDir()), where);
+                    assertTrue(Stream.concat(Stream.of(a.id()), a.tasks().stream()).anyMatch(scope::named), where);
+                    Path socket = node.shimListeners().get(a.pid());
+                    if (socket != null) shutDown.add(socket);
                     shutDown.add(roots.socketDir().resolve(argv.ungroupedSocketHash()));
+                }
+            }
+        }
+        nothingOfALiveBundleIsTouched(node, plan, shutDown, seed);
+        everyActionAnswersAFindingInScopeAndAppearsOnce(d, scope, plan, seed);
+        assertEquals(sortedStrings(plan), sortedStrings(CleanPlan.of(Diagnosis.examine(shuffled(node, seed), scope), null)
+                .actions()), "seed " + seed + ": the plan depends on the order of the scan");
+    }
+
+    /** A bundle whose shim may serve stays whole: no action inside it, on its runc state or in its processes. */
+    private static void nothingOfALiveBundleIsTouched(NodeSnapshot node, List<CleanAction> plan, Set<Path> shutDown,
+                                                     long seed) {
+        for (Bundle b : node.bundles()) {
+            Path socket = SocketAddress.socketFile(b.address());
+            if (b.hidden() || !served(node, socket) || shutDown.contains(socket)) continue;
+            String cgroup = ContainerMatch.cgroupOf(b.cgroupsPath());
+            for (CleanAction a : plan) {
+                String where = "seed " + seed + ": live bundle " + b.path() + " touched by " + a;
+                assertFalse(a.target().startsWith(b.path()), where);
+                if (a.type() == Type.REMOVE_RUNC_STATE) {
+                    assertFalse(node.runcStates().stream().anyMatch(r -> r.dir().equals(a.target())
+                            && b.path().equals(r.bundle())), where);
+                }
+                // runc's recorded start time names its process wherever it runs; a cgroup only proves what is its own
+                if (a.type() == Type.KILL && a.proof() == Leftover.Proof.CGROUP && cgroup != null) {
+                    assertFalse(ContainerMatch.cgroupPaths(node.processes().get(a.pid()).cgroup()).contains(cgroup),
+                            "a process in the cgroup of a " + where);
                 }
             }
         }
     }
 
+    private static void everyActionAnswersAFindingInScopeAndAppearsOnce(Diagnosis d, Scope scope, List<CleanAction> plan,
+                                                                       long seed) {
+        Set<String> seen = new HashSet<>();
+        for (CleanAction a : plan) {
+            String where = "seed " + seed + ": " + a;
+            assertTrue(seen.add(a.type() + " " + a.target()), "planned twice: " + where);
+            if (scope.namespace() != null) assertEquals(scope.namespace(), a.namespace(), "outside the namespace: " + where);
+            assertTrue(d.leftovers().stream().anyMatch(l -> (a.namespace() == null ? l.namespace() == null
+                            : a.namespace().equals(l.namespace())) && l.ids().contains(a.id())
+                            && (scope.ids().isEmpty() || l.ids().stream().anyMatch(scope.ids()::contains))),
+                    "no leftover in scope for " + where);
+            assertTrue(d.findings().stream().anyMatch(f -> a.id().equals(f.id()) || a.target().equals(f.path())),
+                    "no finding for " + where);
+        }
+    }
+
+    private static Scope scope(Gen g, NodeSnapshot node) {
+        Set<String> named = new HashSet<>();
+        if (g.bool() && !node.bundles().isEmpty()) named.add(g.pick(node.bundles()).id());
+        if (g.oneIn(4)) named.add(g.pick("web", "ghost", "orphan-0", "nothing"));
+        String ns = g.oneIn(4) && !node.bundles().isEmpty() ? g.pick(node.bundles()).namespace() : null;
+        return new Scope(ns, named);
+    }
+
+    private static boolean served(NodeSnapshot node, Path socket) {
+        return socket != null && node.sockets().getOrDefault(socket, Result.MISSING).mayBeServed();
+    }
+
+    private static Bundle bundleAt(NodeSnapshot node, Path target, String where) {
+        return node.bundles().stream().filter(x -> x.path().equals(target)).findFirst()
+                .orElseThrow(() -> new AssertionError("no such bundle: " + where));
+    }
+
     private static ProcessInfo checkSignalled(NodeSnapshot node, CleanAction a, Set<Integer> protectedPids, String where) {
         assertTrue(a.pid() > 1 && !protectedPids.contains(a.pid()), "a protected pid is signalled: " + where);
+        assertTrue(a.pid() != RandomNode.CONTAINERD_PID, "containerd is signalled: " + where);
         assertEquals(Path.of("/proc", Integer.toString(a.pid())), a.target(), where);
         ProcessInfo p = node.processes().get(a.pid());
         assertTrue(p != null && p.startTicks() == a.startTicks(), "the start time is not the process's: " + where);
-        assertTrue(a.proof() != null, where);
+        assertNotNull(a.proof(), where);
         return p;
     }
 
@@ -134,79 +205,20 @@ class PlanPropertyTest {
         return out;
     }
 
-    // --- a random node ----------------------------------------------------------------------------------------
-
-    private static NodeSnapshot randomNode(Random r) {
-        Roots roots = NodeFixture.ROOTS;
-        List<Bundle> bundles = new ArrayList<>();
-        Map<Path, Result> sockets = new HashMap<>();
-        List<MountInfo> mounts = new ArrayList<>();
-        Map<Integer, ProcessInfo> processes = new HashMap<>();
-        List<RuncState> runc = new ArrayList<>();
-        Map<Integer, Path> listeners = new HashMap<>();
-        Map<Path, ShimAnswer> answers = new HashMap<>();
-        int doctor = 31_000;
-        processes.put(1, new ProcessInfo(1, 0, List.of("/sbin/init"), 1, "0::/", null));
-        processes.put(doctor - 1, new ProcessInfo(doctor - 1, 1, List.of("bash"), 2, "0::/user.slice", "/root"));
-        processes.put(doctor, new ProcessInfo(doctor, doctor - 1, List.of("shim-doctor"), 3, "0::/user.slice", "/root"));
-        List<Integer> pids = new ArrayList<>(List.of(1, doctor, doctor - 1));
-        for (int i = 0, n = r.nextInt(12); i < n; i++) {
-            int pid = 100 + r.nextInt(60);
-            pids.add(pid);
-            processes.put(pid, new ProcessInfo(pid, r.nextBoolean() ? 1 : doctor, List.of("sleep", "600"),
-                    r.nextInt(50), "0::" + pick(r, CGROUPS), null));
-        }
-        for (int i = 0, n = r.nextInt(8); i < n; i++) {
-            String ns = pick(r, NAMESPACES), id = pick(r, IDS);
-            boolean hidden = r.nextInt(6) == 0;
-            Path path = r.nextInt(10) == 0 ? Path.of("/etc/not-a-bundle")
-                    : roots.tasksDir().resolve(ns.isEmpty() || ns.contains("/") || ns.equals("..") ? "ns" : ns)
-                    .resolve((hidden ? "." : "") + (id.isEmpty() || id.contains("/") || id.equals("..") ? "id" + i : id));
-            Path socket = switch (r.nextInt(5)) {
-                case 0 -> Path.of("/etc/passwd");
-                case 1 -> Path.of("/tmp/elsewhere.sock");
-                default -> roots.socketDir().resolve(SocketAddress.hash(NodeFixture.CONTAINERD, ns, id));
-            };
-            sockets.put(socket, pick(r, List.of(Result.values())));
-            String address = switch (r.nextInt(6)) {
-                case 0 -> null;
-                case 1 -> "garbage";
-                default -> SocketAddress.UNIX_PREFIX + socket;
-            };
-            String initPid = r.nextInt(4) == 0 ? null : Integer.toString(pick(r, pids));
-            Map<String, String> unreadable = r.nextInt(8) == 0 ? Map.of("config.json", "a FIFO") : Map.of();
-            bundles.add(new Bundle(ns, id, path, hidden, initPid == null ? Set.of("address") : Set.of("address", "init.pid"),
-                    address, initPid, r.nextBoolean() ? null : pick(r, IDS), pick(r, CGROUPS),
-                    r.nextInt(8) == 0 ? "untrusted" : null, NodeFixture.NOW.minus(Duration.ofMinutes(r.nextInt(30))), unreadable));
-            if (r.nextBoolean()) {
-                mounts.add(new MountInfo(200 + i, 1, "0:1", "/", path.resolve(r.nextBoolean() ? "rootfs" : "rootfs/vol").toString(),
-                        "rw", "overlay", "overlay", "rw"));
-            }
-            if (r.nextInt(3) == 0) {
-                int pid = pick(r, pids);
-                runc.add(new RuncState(ns, id, roots.runcRoot().resolve(ns.isEmpty() ? "ns" : ns).resolve(id.isEmpty() ? "id" : id),
-                        true, pid, r.nextBoolean() ? processes.get(pid).startTicks() : 999,
-                        r.nextBoolean() ? path : Path.of("/var/lib/other/" + id)));
-            }
-            if (r.nextInt(3) == 0) {
-                int shim = 500 + i;
-                String cwd = r.nextBoolean() ? path.toString() : "/var/lib/other/state/" + id;
-                processes.put(shim, new ProcessInfo(shim, 1, List.of("/usr/bin/containerd-shim-runc-v2", "-namespace", ns,
-                        "-id", id, "-address", r.nextBoolean() ? NodeFixture.CONTAINERD : "/other.sock"), 40 + i, "0::/", cwd));
-                pids.add(shim);
-                if (r.nextBoolean()) listeners.put(shim, socket);
-                if (r.nextBoolean()) answers.put(socket, new ShimAnswer(r.nextBoolean() ? shim : pick(r, pids), r.nextBoolean(), "random"));
-            }
-        }
-        mounts.add(new MountInfo(900, 1, "0:9", "/", "/mnt/unrelated", "rw", "tmpfs", "tmpfs", "rw"));
-        for (int i = 0, n = r.nextInt(3); i < n; i++) {
-            sockets.put(roots.socketDir().resolve("orphan-" + i), pick(r, List.of(Result.values())));
-        }
-        return new NodeSnapshot(roots, NodeFixture.NOW, doctor, bundles, runc, sockets, mounts, processes,
-                Set.of(NodeFixture.CONTAINERD), r.nextBoolean() ? Set.of() : Set.of(NodeFixture.CONTAINERD), listeners, answers);
+    /** The same node with every list in another order, as another scan of it could list them. */
+    private static NodeSnapshot shuffled(NodeSnapshot n, long seed) {
+        Random r = new Random(~seed);
+        List<Bundle> bundles = new ArrayList<>(n.bundles());
+        List<NodeSnapshot.RuncState> runc = new ArrayList<>(n.runcStates());
+        List<jrunc.core.manager.MountInfo> mounts = new ArrayList<>(n.mounts());
+        Collections.shuffle(bundles, r);
+        Collections.shuffle(runc, r);
+        Collections.shuffle(mounts, r);
+        return new NodeSnapshot(n.roots(), n.takenAt(), n.doctorPid(), bundles, runc, n.sockets(), mounts, n.processes(),
+                n.containerdAddresses(), n.scopeAddresses(), n.shimListeners(), n.shimAnswers());
     }
 
-    private static <T> T pick(Random r, List<T> from) {
-        return from.get(r.nextInt(from.size()));
+    private static List<String> sortedStrings(List<CleanAction> actions) {
+        return actions.stream().map(CleanAction::toString).sorted().toList();
     }
 }

@@ -157,9 +157,43 @@ class RemoteEventPublisherTest {
     }
 
     @Test
-    void closeGivesUpWhenContainerdStaysAway() {
-        publisher = publisher(new RemoteEventPublisher.Policy(1024, Duration.ofSeconds(5), Duration.ofMillis(5), 1000));
+    void closeGivesUpWhenContainerdStaysAwayAndTheEventIsNotSentWhenItComesBack() throws Exception {
+        // retries every few ms for ever: only close can stop it
+        publisher = publisher(new RemoteEventPublisher.Policy(1024, Duration.ofSeconds(5), Duration.ofMillis(1), 1_000_000));
         publisher.publish("default", Topics.TASK_EXIT, exit("c1"));
-        publisher.close(Duration.ofMillis(50)); // returns: the test's timeout would catch a hang
+        publisher.close(Duration.ofMillis(50)); // returns although nothing ever answered (a hang fails on the timeout)
+
+        containerd = new FakeContainerd(socket());
+        awaitMarker();
+        assertEquals(List.of("/tasks/marker"), containerd.topics(), "the event given up on is not sent after close");
+    }
+
+    @Test
+    void closeDoesNotWaitForAForwardThatContainerdNeverAnswers() throws Exception {
+        CountDownLatch stall = new CountDownLatch(1);
+        containerd = new FakeContainerd(socket(), 0, Code.OK, stall);
+        // a Forward deadline far beyond the test's timeout: a close that waited for it would never return in time
+        publisher = publisher(new RemoteEventPublisher.Policy(1024, Duration.ofMinutes(10), Duration.ofMillis(1), 5));
+        publisher.publish("default", Topics.TASK_EXIT, exit("c1"));
+        await(() -> containerd.entered.get() == 1, WAIT, "the Forward to reach containerd");
+
+        publisher.close(Duration.ofMillis(50));
+        stall.countDown();
+        awaitMarker();
+        assertEquals(2, containerd.entered.get(), "the abandoned Forward is not retried after close");
+    }
+
+    /**
+     * A second publisher's event arrives: what the closed one still held would have gone out before it, or soon
+     * after, were its sender still running.
+     */
+    private void awaitMarker() throws InterruptedException {
+        RemoteEventPublisher marker = publisher(FAST);
+        try {
+            marker.publish("default", "/tasks/marker", start("m"));
+            await(() -> containerd.topics().contains("/tasks/marker"), WAIT, "the marker");
+        } finally {
+            marker.close(WAIT);
+        }
     }
 }

@@ -54,4 +54,42 @@ class UnmounterTest {
         List<StopResult.Step> detached = new Unmounter(os, Duration.ZERO).unmountAll(tmp.resolve("rootfs"), Unmounter.Busy.DETACH);
         assertTrue(detached.stream().anyMatch(s -> s.ok() && s.detail().contains("detached")), detached.toString());
     }
+
+    @Test
+    void aMountBusyForAWhileIsUnmountedOnALaterTry() {
+        String rootfs = tmp.resolve("rootfs").toString();
+        os.mounts.add(rootfs);
+        os.busyCount.put(rootfs, 2);
+        List<StopResult.Step> steps = new Unmounter(os, Duration.ZERO).unmountAll(tmp.resolve("rootfs"), Unmounter.Busy.FAIL);
+        assertEquals(List.of(rootfs), os.unmounted);
+        assertEquals(1, steps.size(), steps.toString());
+        assertTrue(steps.getFirst().ok(), steps.toString());
+        assertTrue(os.unmountFlags.stream().noneMatch(f -> (f & jrunc.core.spi.OperatingSystem.MountFlags.MNT_DETACH) != 0),
+                "no lazy unmount for a mount that came free");
+    }
+
+    @Test
+    void nothingMountedIsNoStepAndAStackIsUnmountedWhole() {
+        assertEquals(List.of(), new Unmounter(os, Duration.ZERO).unmountAll(tmp.resolve("rootfs"), Unmounter.Busy.FAIL));
+        String rootfs = tmp.resolve("rootfs").toString();
+        for (int i = 0; i < 3; i++) os.mounts.add(rootfs);
+        List<StopResult.Step> steps = new Unmounter(os, Duration.ZERO).unmountAll(tmp.resolve("rootfs"), Unmounter.Busy.FAIL);
+        assertEquals(List.of(rootfs, rootfs, rootfs), os.unmounted);
+        assertEquals(3, steps.size());
+        assertTrue(steps.stream().allMatch(StopResult.Step::ok), steps.toString());
+    }
+
+    @Test
+    void aMountStillBusyIsReportedOnceAndNotDetachedUnlessAsked() {
+        String vol = tmp.resolve("rootfs/vol").toString(), rootfs = tmp.resolve("rootfs").toString();
+        os.mounts.add(rootfs);
+        os.mounts.add(vol);
+        os.busyCount.put(vol, 1000);
+        List<StopResult.Step> steps = new Unmounter(os, Duration.ZERO).unmountAll(tmp.resolve("rootfs"), Unmounter.Busy.FAIL);
+        assertEquals(List.of(rootfs), os.unmounted, "the rest still goes");
+        List<StopResult.Step> failed = steps.stream().filter(s -> !s.ok()).toList();
+        assertEquals(1, failed.size(), steps.toString());
+        assertEquals(vol, failed.getFirst().target());
+        assertTrue(failed.getFirst().detail().contains("errno 16"), failed.getFirst().detail()); // EBUSY
+    }
 }

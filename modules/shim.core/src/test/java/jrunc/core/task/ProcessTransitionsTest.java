@@ -95,99 +95,196 @@ class ProcessTransitionsTest {
         }
     }
 
-    @FunctionalInterface
-    interface Operation {
-        void apply(ProcessTransitionsTest t) throws TaskException;
-    }
+    /** A state of the init or of an exec, as the matrix names it. */
+    enum State {
+        CREATED(new Created()), RESTORING(new CreatedFromCheckpoint(RESTORE)), RUNNING(new Running()),
+        PAUSED(new Paused()), STOPPED(new Stopped(1, AT)), DELETED(new Deleted(1, AT));
 
-    record Refusal(String name, Operation operation, Code code, String message) {
-        @Override
-        public String toString() {
-            return name;
+        final ProcessState value;
+
+        State(ProcessState value) {
+            this.value = value;
         }
     }
 
-    private static Refusal onInit(String name, ProcessState state, InitOp op, Code code, String message) {
-        return new Refusal("init: " + name, t -> op.apply(t.init(state)), code, message);
+    /** Every operation containerd's Task API can ask of the init, and of an exec. */
+    enum InitOp { START, DELETE, PAUSE, RESUME, UPDATE, KILL, CHECKPOINT, EXEC, RESIZE }
+
+    enum ExecOp { START, DELETE, KILL, RESIZE }
+
+    /** The states an exec takes: it never is paused or restored itself (it reports its container's pause). */
+    private static final List<State> EXEC_STATES = List.of(State.CREATED, State.RUNNING, State.STOPPED, State.DELETED);
+
+    /**
+     * What one operation does in one state: refused with a code and containerd's words, running no runc; or done,
+     * running {@code runc} (null: none) and leaving the process in {@code next} (null: where it was).
+     */
+    record Outcome(Code code, String message, String runc, ProcessState next) {
+        static Outcome refused(Code code, String message) {
+            return new Outcome(code, message, null, null);
+        }
+
+        static Outcome done(String runc, ProcessState next) {
+            return new Outcome(null, null, runc, next);
+        }
     }
 
-    private static Refusal onExec(String name, ProcessState state, ExecOp op, Code code, String message) {
-        return new Refusal("exec: " + name, t -> op.apply(t.exec(state)), code, message);
+    private static final Code FP = Code.FAILED_PRECONDITION, NF = Code.NOT_FOUND;
+
+    /** The whole matrix for the init (containerd v1.6.20 pkg/process/init_state.go, deleted_state.go). */
+    static Outcome init(State s, InitOp op) {
+        String state = s.name().toLowerCase(java.util.Locale.ROOT);
+        return switch (op) {
+            case START -> switch (s) {
+                case CREATED -> Outcome.done("start", new Running());
+                case RESTORING -> Outcome.done("restore", new Running());
+                default -> Outcome.refused(FP, "cannot start a " + state + " process");
+            };
+            case DELETE -> switch (s) {
+                case CREATED, RESTORING -> Outcome.done("delete", new Deleted(0, null));
+                case STOPPED -> Outcome.done("delete", new Deleted(1, AT));
+                case DELETED -> Outcome.refused(NF, "cannot delete a deleted process");
+                default -> Outcome.refused(FP, "cannot delete a " + state + " process");
+            };
+            case PAUSE -> switch (s) {
+                case RUNNING -> Outcome.done("pause", new Paused());
+                case CREATED, RESTORING -> Outcome.refused(FP, "cannot pause task in created state");
+                case DELETED -> Outcome.refused(FP, "cannot pause a deleted process");
+                default -> Outcome.refused(FP, "cannot pause a " + state + " container");
+            };
+            case RESUME -> switch (s) {
+                case PAUSED -> Outcome.done("resume", new Running());
+                case CREATED, RESTORING -> Outcome.refused(FP, "cannot resume task in created state");
+                case RUNNING -> Outcome.refused(FP, "cannot resume a running process");
+                case DELETED -> Outcome.refused(FP, "cannot resume a deleted process");
+                default -> Outcome.refused(FP, "cannot resume a " + state + " container");
+            };
+            case UPDATE -> switch (s) {
+                case STOPPED -> Outcome.refused(FP, "cannot update a stopped container");
+                case DELETED -> Outcome.refused(FP, "cannot update a deleted process");
+                default -> Outcome.done("update", null);
+            };
+            // runc is asked even for a stopped init: kill --all ends what it left behind
+            case KILL -> s == State.DELETED ? Outcome.refused(NF, "cannot kill a deleted process") : Outcome.done("kill", null);
+            case CHECKPOINT -> switch (s) {
+                case RUNNING, PAUSED -> Outcome.done("checkpoint", null);
+                case CREATED, RESTORING -> Outcome.refused(FP, "cannot checkpoint a task in created state");
+                case DELETED -> Outcome.refused(FP, "cannot checkpoint a deleted process");
+                default -> Outcome.refused(FP, "cannot checkpoint a stopped container");
+            };
+            case EXEC -> switch (s) {
+                case CREATED, RUNNING -> Outcome.done(null, null);
+                case RESTORING -> Outcome.refused(FP, "cannot exec in a created state");
+                default -> Outcome.refused(FP, "cannot exec in a " + state + " state");
+            };
+            // the init takes a window size in every state, as containerd's Init.Resize
+            case RESIZE -> Outcome.done(null, null);
+        };
+    }
+
+    /** The whole matrix for an exec (containerd v1.6.20 pkg/process/exec_state.go, deleted_state.go). */
+    static Outcome exec(State s, ExecOp op) {
+        String state = s.name().toLowerCase(java.util.Locale.ROOT);
+        return switch (op) {
+            case START -> s == State.CREATED ? Outcome.done("exec", new Running())
+                    : Outcome.refused(FP, "cannot start a " + state + " process");
+            case DELETE -> switch (s) {
+                case CREATED -> Outcome.done(null, new Deleted(0, null));
+                case STOPPED -> Outcome.done(null, new Deleted(1, AT));
+                case DELETED -> Outcome.refused(NF, "cannot delete a deleted process");
+                default -> Outcome.refused(FP, "cannot delete a running process");
+            };
+            case KILL -> switch (s) {
+                case CREATED -> Outcome.refused(FP, "process not created");
+                case STOPPED -> Outcome.refused(NF, "process already finished");
+                case DELETED -> Outcome.refused(NF, "cannot kill a deleted process");
+                default -> Outcome.done(null, null); // kill(2) of its own pid, checked below
+            };
+            case RESIZE -> switch (s) {
+                case STOPPED -> Outcome.refused(FP, "cannot resize a stopped container");
+                case DELETED -> Outcome.refused(FP, "cannot resize a deleted process");
+                default -> Outcome.done(null, null);
+            };
+        };
+    }
+
+    record Pair(String kind, State state, String op, Outcome expected) {
+        @Override
+        public String toString() {
+            return kind + " " + op.toLowerCase(java.util.Locale.ROOT) + " in " + state.name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** Every state of each kind of process with every operation: 6 × 9 for the init, 4 × 4 for an exec. */
+    static Stream<Pair> everyPair() {
+        Stream<Pair> inits = Stream.of(State.values()).flatMap(s -> Stream.of(InitOp.values())
+                .map(op -> new Pair("init", s, op.name(), init(s, op))));
+        Stream<Pair> execs = EXEC_STATES.stream().flatMap(s -> Stream.of(ExecOp.values())
+                .map(op -> new Pair("exec", s, op.name(), exec(s, op))));
+        return Stream.concat(inits, execs);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("everyPair")
+    void everyStateAnswersEveryOperation(Pair pair) throws Exception {
+        Files.createDirectories(dir.resolve("work"));
+        Process process = pair.kind().equals("init") ? init(pair.state().value) : exec(pair.state().value);
+        Operation op = () -> {
+            if (process instanceof InitProcess init) apply(init, InitOp.valueOf(pair.op()));
+            else apply((ExecProcess) process, ExecOp.valueOf(pair.op()));
+        };
+        Outcome want = pair.expected();
+        if (want.code() != null) {
+            TaskException e = assertThrows(TaskException.class, op::run);
+            assertEquals(want.code(), e.code());
+            assertEquals(want.message(), e.getMessage());
+            assertEquals(List.of(), runc.commands(), "runc must not run for a refusal");
+            assertEquals(pair.state().value, stateOf(process), "a refusal changes nothing");
+            return;
+        }
+        op.run();
+        List<String> commands = runc.commands().stream().map(FakeRunc::commandOf).toList();
+        assertEquals(want.runc() == null ? List.of() : List.of(want.runc()), commands, "runc commands");
+        assertEquals(want.next() == null ? pair.state().value : want.next(), stateOf(process));
+        if (pair.kind().equals("exec") && pair.op().equals("KILL")) {
+            assertEquals(List.of(new FakeOperatingSystem.Signal(4321, 15)), os.signals, "an exec kill signals its own pid");
+        }
     }
 
     @FunctionalInterface
-    interface InitOp {
-        void apply(InitProcess p) throws TaskException;
+    interface Operation {
+        void run() throws TaskException;
     }
 
-    @FunctionalInterface
-    interface ExecOp {
-        void apply(ExecProcess p) throws TaskException;
+    private static void apply(InitProcess p, InitOp op) throws TaskException {
+        switch (op) {
+            case START -> p.start(NO_DEADLINE, () -> {});
+            case DELETE -> p.delete(NO_DEADLINE);
+            case PAUSE -> p.pause(NO_DEADLINE);
+            case RESUME -> p.resume(NO_DEADLINE);
+            case UPDATE -> p.update("{}".getBytes(), NO_DEADLINE);
+            case KILL -> p.kill(9, false, NO_DEADLINE);
+            case CHECKPOINT -> p.checkpoint(new Checkpoints.Request("/img",
+                    jrunc.proto.runc.CheckpointOptions.getDefaultInstance()), NO_DEADLINE);
+            case EXEC -> {
+                p.container().lock();
+                try {
+                    p.checkExec();
+                } finally {
+                    p.container().unlock();
+                }
+            }
+            case RESIZE -> p.resize(new WindowSize(80, 24));
+        }
     }
 
-    static Stream<Refusal> refusals() {
-        ProcessState created = new Created(), restoring = new CreatedFromCheckpoint(RESTORE), running = new Running(),
-                paused = new Paused(), stopped = new Stopped(1, AT), deleted = new Deleted(1, AT);
-        Code fp = Code.FAILED_PRECONDITION, nf = Code.NOT_FOUND;
-        InitOp start = p -> p.start(NO_DEADLINE, () -> {}), delete = p -> p.delete(NO_DEADLINE),
-                pause = p -> p.pause(NO_DEADLINE), resume = p -> p.resume(NO_DEADLINE),
-                update = p -> p.update("{}".getBytes(), NO_DEADLINE), kill = p -> p.kill(9, false, NO_DEADLINE),
-                checkpoint = p -> p.checkpoint(new Checkpoints.Request("/img",
-                        jrunc.proto.runc.CheckpointOptions.getDefaultInstance()), NO_DEADLINE),
-                exec = p -> {
-                    p.container().lock();
-                    try {
-                        p.checkExec();
-                    } finally {
-                        p.container().unlock();
-                    }
-                };
-        ExecOp execStart = p -> p.start(NO_DEADLINE, pid -> {}), execDelete = p -> p.delete(NO_DEADLINE),
-                execKill = p -> p.kill(15, false, NO_DEADLINE), execResize = p -> p.resize(new WindowSize(80, 24));
-        return Stream.of(
-                onInit("start running", running, start, fp, "cannot start a running process"),
-                onInit("start paused", paused, start, fp, "cannot start a paused process"),
-                onInit("start stopped", stopped, start, fp, "cannot start a stopped process"),
-                onInit("start deleted", deleted, start, fp, "cannot start a deleted process"),
-                onInit("delete running", running, delete, fp, "cannot delete a running process"),
-                onInit("delete paused", paused, delete, fp, "cannot delete a paused process"),
-                onInit("delete deleted", deleted, delete, nf, "cannot delete a deleted process"),
-                onInit("kill deleted", deleted, kill, nf, "cannot kill a deleted process"),
-                onInit("pause created", created, pause, fp, "cannot pause task in created state"),
-                onInit("pause restoring", restoring, pause, fp, "cannot pause task in created state"),
-                onInit("pause paused", paused, pause, fp, "cannot pause a paused container"),
-                onInit("pause stopped", stopped, pause, fp, "cannot pause a stopped container"),
-                onInit("pause deleted", deleted, pause, fp, "cannot pause a deleted process"),
-                onInit("resume running", running, resume, fp, "cannot resume a running process"),
-                onInit("resume created", created, resume, fp, "cannot resume task in created state"),
-                onInit("resume stopped", stopped, resume, fp, "cannot resume a stopped container"),
-                onInit("update stopped", stopped, update, fp, "cannot update a stopped container"),
-                onInit("update deleted", deleted, update, fp, "cannot update a deleted process"),
-                onInit("checkpoint created", created, checkpoint, fp, "cannot checkpoint a task in created state"),
-                onInit("checkpoint stopped", stopped, checkpoint, fp, "cannot checkpoint a stopped container"),
-                onInit("checkpoint deleted", deleted, checkpoint, fp, "cannot checkpoint a deleted process"),
-                onInit("exec in restoring", restoring, exec, fp, "cannot exec in a created state"),
-                onInit("exec in paused", paused, exec, fp, "cannot exec in a paused state"),
-                onInit("exec in stopped", stopped, exec, fp, "cannot exec in a stopped state"),
-                onExec("start running", running, execStart, fp, "cannot start a running process"),
-                onExec("start stopped", stopped, execStart, fp, "cannot start a stopped process"),
-                onExec("start deleted", deleted, execStart, fp, "cannot start a deleted process"),
-                onExec("delete running", running, execDelete, fp, "cannot delete a running process"),
-                onExec("delete deleted", deleted, execDelete, nf, "cannot delete a deleted process"),
-                onExec("kill stopped", stopped, execKill, nf, "process already finished"),
-                onExec("kill deleted", deleted, execKill, nf, "cannot kill a deleted process"),
-                onExec("kill created", created, execKill, fp, "process not created"),
-                onExec("resize stopped", stopped, execResize, fp, "cannot resize a stopped container"),
-                onExec("resize deleted", deleted, execResize, fp, "cannot resize a deleted process"));
-    }
-
-    @ParameterizedTest
-    @MethodSource("refusals")
-    void illegalOperationsAreRefusedWithTheirCodeAndRunNoRunc(Refusal r) {
-        TaskException e = assertThrows(TaskException.class, () -> r.operation().apply(this));
-        assertEquals(r.code(), e.code());
-        assertEquals(r.message(), e.getMessage());
-        assertEquals(List.of(), runc.commands(), "runc must not run for a refusal");
+    private static void apply(ExecProcess p, ExecOp op) throws TaskException {
+        switch (op) {
+            case START -> p.start(NO_DEADLINE, pid -> {});
+            case DELETE -> p.delete(NO_DEADLINE);
+            case KILL -> p.kill(15, false, NO_DEADLINE);
+            case RESIZE -> p.resize(new WindowSize(80, 24));
+        }
     }
 
     @Test

@@ -6,6 +6,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -463,14 +464,35 @@ class TaskServiceTest extends TaskServiceTestCase {
     void fileSchemeAppendsBothStreamsToOneFile() throws Exception {
         Path log = dir.resolve("logs/c1.log");
         runc.processStdout = "out\n";
+        runc.processStderr = "err\n";
         service.create(CALL, createRequest().setStdout("file://" + log).setStderr("file://" + log).build());
-        awaitContent(log, "out\n");
+        // each stream's output whole, in whichever order the two copiers got to it
+        awaitCondition(log, text -> text.equals("out\nerr\n") || text.equals("err\nout\n"));
+        // created 0644 (less what the umask takes away): nobody else may write the log
+        assertTrue(PosixFilePermissions.fromString("rw-r--r--").containsAll(Files.getPosixFilePermissions(log)),
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(log)));
+    }
+
+    @Test
+    void fileSchemeKeepsWhatTheLogAlreadyHeld() throws Exception {
+        Path log = Files.writeString(Files.createDirectories(dir.resolve("logs")).resolve("c1.log"), "earlier run\n");
+        runc.processStderr = "err\n";
+        service.create(CALL, createRequest().setStdout("file://" + log).setStderr("file://" + log).build());
+        awaitContent(log, "earlier run\nerr\n");
     }
 
     @Test
     void unknownStdioSchemeIsRefused() {
         TaskException e = refusal(() -> service.create(CALL, createRequest().setStdout("tcp://host:1").build()));
         assertTrue(e.getMessage().contains("unknown STDIO scheme tcp"), e.getMessage());
+    }
+
+    private static void awaitCondition(Path file, java.util.function.Predicate<String> holds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!(Files.exists(file) && holds.test(Files.readString(file)))) {
+            if (System.nanoTime() > deadline) fail(file + " holds \"" + (Files.exists(file) ? Files.readString(file) : null) + "\"");
+            Thread.sleep(10);
+        }
     }
 
     private static void awaitContent(Path file, String expected) throws Exception {
