@@ -40,35 +40,33 @@ class FaultsJruncIT {
 
     @Test
     void theShimKilledDuringCreateFailsTheRunAndLeavesNothing(Ctr ctr) throws Exception {
-        runc.block("create");
-        try (BackgroundCtr run = ctr.containerd().ctrInBackground("-n", ctr.namespace(), "run", "-d", "--runtime",
-                ctr.shim().runtime(), BusyboxImage.REF, "victim", "sleep", "600")) {
-            long held = runc.awaitHeld("create");
-            Path socket = TaskLifecycleIT.Residue.socketOf(ctr, "victim");
-            killShimOf(ctr);
-            assertNotEquals(0, run.awaitExit(TIMEOUT), () -> "ctr run succeeded: " + run.lines());
-            assertTrue(String.join("\n", run.lines()).contains("ttrpc: closed"), () -> "ctr said " + run.lines());
-            // containerd has cleaned up after the dead shim; only now would the orphaned runc create go on
-            runc.release("create");
-            awaitGone(held);
-            removeEverything(ctr, "victim");
-            NoLeftovers.assertNothingLeft(ctr, List.of("victim"), List.of(socket));
-        }
+        List<String> said = killTheShimWhileRuncHolds(ctr, "create");
+        assertTrue(String.join("\n", said).contains("ttrpc: closed"), () -> "ctr said " + said);
     }
 
     @Test
     void theShimKilledDuringStartFailsTheRunAndLeavesNothing(Ctr ctr) throws Exception {
-        runc.block("start");
+        killTheShimWhileRuncHolds(ctr, "start");
+    }
+
+    /**
+     * {@code ctr run -d victim} with runc held in {@code command}; the shim is SIGKILLed there: the run fails, and
+     * once runc is let go (containerd has cleaned up after the dead shim by then) nothing of the task is left.
+     * Returns what ctr said.
+     */
+    private List<String> killTheShimWhileRuncHolds(Ctr ctr, String command) throws Exception {
+        runc.block(command);
         try (BackgroundCtr run = ctr.containerd().ctrInBackground("-n", ctr.namespace(), "run", "-d", "--runtime",
                 ctr.shim().runtime(), BusyboxImage.REF, "victim", "sleep", "600")) {
-            long held = runc.awaitHeld("start");
+            long held = runc.awaitHeld(command);
             Path socket = TaskLifecycleIT.Residue.socketOf(ctr, "victim");
             killShimOf(ctr);
             assertNotEquals(0, run.awaitExit(TIMEOUT), () -> "ctr run succeeded: " + run.lines());
-            runc.release("start");
+            runc.release(command);
             awaitGone(held);
             removeEverything(ctr, "victim");
             NoLeftovers.assertNothingLeft(ctr, List.of("victim"), List.of(socket));
+            return run.lines();
         }
     }
 

@@ -25,7 +25,7 @@ final class ShimBinary {
     }
 
     /** Exit status and the two streams, kept apart (containerd reads start's together; we check both are clean). */
-    record Result(int exit, byte[] stdout, String stderr, long millis) {
+    record Result(int exit, byte[] stdout, String stderr) {
         String out() {
             return new String(stdout, java.nio.charset.StandardCharsets.UTF_8);
         }
@@ -35,7 +35,6 @@ final class ShimBinary {
         List<String> argv = new ArrayList<>();
         argv.add(shim().toString());
         argv.addAll(List.of(args));
-        long t0 = System.nanoTime();
         ProcessBuilder pb = new ProcessBuilder(argv).directory(cwd.toFile());
         pb.environment().remove("JAVA_TOOL_OPTIONS");
         Process p = pb.start();
@@ -52,7 +51,7 @@ final class ShimBinary {
         }
         t1.join();
         t2.join();
-        return new Result(p.exitValue(), out.toByteArray(), err.toString(), (System.nanoTime() - t0) / 1_000_000);
+        return new Result(p.exitValue(), out.toByteArray(), err.toString());
     }
 
     private static void copy(InputStream in, ByteArrayOutputStream out) {

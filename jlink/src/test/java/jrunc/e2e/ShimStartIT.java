@@ -109,7 +109,6 @@ class ShimStartIT {
         String stat = Files.readString(Path.of("/proc/" + daemon + "/stat"));
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         assertEquals(String.valueOf(daemon), fields[2], "the daemon leads its own process group");
-        System.out.printf("start (new daemon): %d ms%n", d.start().millis());
     }
 
     @Test
@@ -145,7 +144,6 @@ class ShimStartIT {
         long shims = ProcessHandle.allProcesses()
                 .filter(p -> p.info().commandLine().orElse("").contains(containerdAddress())).count();
         assertEquals(1, shims, "no second daemon was spawned");
-        System.out.printf("start (reusing the group's daemon): %d ms%n", r2.millis());
     }
 
     @Test
