@@ -6,6 +6,7 @@
  */
 module shim.core {
     requires transitive com.google.protobuf;
+    // jackson-core writes the JSON the shim writes (options.json, an exec's process spec); jrunc.core.json reads
     requires com.fasterxml.jackson.core;
     // SO_PEERCRED on the ttrpc socket (the shim serves only its own uid and gid, as containerd's shim does);
     // transitive because TtrpcServer's constructor takes a Predicate<jdk.net.UnixDomainPrincipal>.
@@ -21,7 +22,8 @@ module shim.core {
     exports jrunc.core.events to shim.cli;
     // what shim-doctor finds
     exports jrunc.core.doctor to shim.doctor;
-    // jrunc.core.runc, jrunc.core.stdio and jrunc.core.mount serve the Task service and the Stop path only.
+    // jrunc.core.runc, jrunc.core.stdio, jrunc.core.mount and jrunc.core.json serve the Task service and the Stop
+    // path only.
 
     // generated messages: protobuf-java reads them reflectively (field accessors, toString, equals)
     exports jrunc.proto.rpc to com.google.protobuf;

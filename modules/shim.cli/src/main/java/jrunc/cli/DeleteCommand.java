@@ -1,7 +1,5 @@
 package jrunc.cli;
 
-import com.google.protobuf.Timestamp;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,7 +9,6 @@ import jrunc.core.manager.ShimSocket;
 import jrunc.core.manager.StopPath;
 import jrunc.core.manager.StopResult;
 import jrunc.core.spi.OperatingSystem;
-import jrunc.proto.task.DeleteResponse;
 
 /**
  * {@code delete}: the Stop path (containerd v1.6.20 runtime/v2/runc/manager/manager_linux.go, Stop), then the
@@ -40,20 +37,13 @@ final class DeleteCommand {
         for (String warning : warnings) {
             System.err.println("level=warning msg=\"" + warning.replace("\"", "'") + "\" id=" + flags.id());
         }
-        DeleteResponse response = DeleteResponse.newBuilder()
-                .setPid(result.pid())
-                .setExitStatus(result.exitStatus())
-                .setExitedAt(Timestamp.newBuilder()
-                        .setSeconds(result.exitedAt().getEpochSecond())
-                        .setNanos(result.exitedAt().getNano()))
-                .build();
-        try {
-            response.writeTo(stdout);
-        } catch (IOException e) {
-            System.err.println("containerd-shim-jrunc-v2 delete: writing the response: " + e.getMessage());
+        byte[] response = result.deleteResponse();
+        stdout.write(response, 0, response.length);
+        stdout.flush();
+        if (stdout.checkError()) {
+            System.err.println("containerd-shim-jrunc-v2 delete: writing the response failed");
             return 1;
         }
-        stdout.flush();
         return 0;
     }
 }

@@ -1,14 +1,13 @@
 package jrunc.core.manager;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import jrunc.core.json.JsonReader;
+import jrunc.core.json.JsonReader.Token;
 import jrunc.core.runc.Runc;
 
 /**
@@ -28,8 +27,6 @@ public final class BundleFiles {
     public static final String DEFAULT_RUNC_ROOT = Runc.DEFAULT_ROOT.toString();
     public static final String DEFAULT_RUNC_BINARY = Runc.DEFAULT_BINARY;
 
-    private static final JsonFactory JSON = new JsonFactory();
-
     private BundleFiles() {}
 
     /**
@@ -42,12 +39,12 @@ public final class BundleFiles {
     public static String shimAddress(String addressFile, String bootstrapJson) {
         if (addressFile != null) return addressFile;
         if (bootstrapJson == null) return null;
-        try (JsonParser p = JSON.createParser(bootstrapJson)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) return null;
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                JsonToken t = p.nextToken();
-                if (field.equals(ADDRESS) && t == JsonToken.VALUE_STRING) return p.getText();
+        try (JsonReader p = JsonReader.of(bootstrapJson.getBytes(StandardCharsets.UTF_8))) {
+            if (p.next() != Token.START_OBJECT) return null;
+            while (p.next() == Token.FIELD_NAME) {
+                String field = p.text();
+                Token t = p.next();
+                if (field.equals(ADDRESS) && t == Token.STRING) return p.text();
                 p.skipChildren();
             }
         } catch (IOException e) {

@@ -1,12 +1,11 @@
 package jrunc.core.manager;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
+import jrunc.core.json.JsonReader;
+import jrunc.core.json.JsonReader.Token;
 
 /**
- * What jrunc needs from a bundle's {@code config.json} (the OCI spec), read in one streaming pass (jackson-core): a
+ * What jrunc needs from a bundle's {@code config.json} (the OCI spec), read in one streaming pass ({@link JsonReader}): a
  * spec can be large and the shim reads it on every {@code start}. One parse for everyone: the shim's {@code start}
  * (the group key), the Task service (cgroupsPath, the PID namespace) and shim-doctor (the same group key, so both
  * hash the same socket).
@@ -21,7 +20,6 @@ public record BundleSpec(String groupAnnotation, String sandboxAnnotation, Strin
      * runtime/v2/runc/manager/manager_linux.go, groupLabels). */
     public static final String GROUP_ANNOTATION = "io.containerd.runc.v2.group",
             SANDBOX_ANNOTATION = "io.kubernetes.cri.sandbox-id";
-    private static final JsonFactory JSON = JsonFactory.builder().build();
 
     /**
      * The key the socket address is hashed over: the first grouping annotation that is present, even when its value
@@ -59,51 +57,51 @@ public record BundleSpec(String groupAnnotation, String sandboxAnnotation, Strin
     public static BundleSpec parse(byte[] json) throws IOException {
         String group = null, sandbox = null, cgroups = "";
         boolean newPid = false;
-        try (JsonParser p = JSON.createParser(json)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) throw new IOException(BundleFiles.CONFIG + ": not a JSON object");
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                JsonToken t = p.nextToken();
-                if (field.equals("annotations") && t == JsonToken.START_OBJECT) {
-                    while (p.nextToken() == JsonToken.FIELD_NAME) {
-                        String key = p.currentName();
-                        JsonToken v = p.nextToken();
-                        if (v == JsonToken.VALUE_STRING && key.equals(GROUP_ANNOTATION)) group = p.getText();
-                        else if (v == JsonToken.VALUE_STRING && key.equals(SANDBOX_ANNOTATION)) sandbox = p.getText();
+        try (JsonReader p = JsonReader.of(json)) {
+            if (p.next() != Token.START_OBJECT) throw new IOException("not a JSON object");
+            while (p.next() == Token.FIELD_NAME) {
+                String field = p.text();
+                Token t = p.next();
+                if (field.equals("annotations") && t == Token.START_OBJECT) {
+                    while (p.next() == Token.FIELD_NAME) {
+                        String key = p.text();
+                        Token v = p.next();
+                        if (v == Token.STRING && key.equals(GROUP_ANNOTATION)) group = p.text();
+                        else if (v == Token.STRING && key.equals(SANDBOX_ANNOTATION)) sandbox = p.text();
                         else p.skipChildren();
                     }
-                } else if (field.equals("linux") && t == JsonToken.START_OBJECT) {
-                    while (p.nextToken() == JsonToken.FIELD_NAME) {
-                        String key = p.currentName();
-                        JsonToken v = p.nextToken();
-                        if (key.equals("cgroupsPath") && v == JsonToken.VALUE_STRING) cgroups = p.getText();
-                        else if (key.equals("namespaces") && v == JsonToken.START_ARRAY) newPid |= namespacesHaveNewPid(p);
+                } else if (field.equals("linux") && t == Token.START_OBJECT) {
+                    while (p.next() == Token.FIELD_NAME) {
+                        String key = p.text();
+                        Token v = p.next();
+                        if (key.equals("cgroupsPath") && v == Token.STRING) cgroups = p.text();
+                        else if (key.equals("namespaces") && v == Token.START_ARRAY) newPid |= namespacesHaveNewPid(p);
                         else p.skipChildren();
                     }
                 } else {
                     p.skipChildren();
                 }
             }
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IOException(BundleFiles.CONFIG + ": " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new IOException(BundleFiles.CONFIG + ": " + e.getMessage(), e);
         }
         return new BundleSpec(group, sandbox, cgroups, newPid);
     }
 
-    private static boolean namespacesHaveNewPid(JsonParser p) throws IOException {
+    private static boolean namespacesHaveNewPid(JsonReader p) throws IOException {
         boolean found = false;
-        JsonToken t;
-        while ((t = p.nextToken()) != JsonToken.END_ARRAY && t != null) {
-            if (t != JsonToken.START_OBJECT) {
+        Token t;
+        while ((t = p.next()) != Token.END_ARRAY && t != null) {
+            if (t != Token.START_OBJECT) {
                 p.skipChildren();
                 continue;
             }
             String type = null, path = null;
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                JsonToken value = p.nextToken();
-                if (value == JsonToken.VALUE_STRING && field.equals("type")) type = p.getText();
-                else if (value == JsonToken.VALUE_STRING && field.equals("path")) path = p.getText();
+            while (p.next() == Token.FIELD_NAME) {
+                String field = p.text();
+                Token value = p.next();
+                if (value == Token.STRING && field.equals("type")) type = p.text();
+                else if (value == Token.STRING && field.equals("path")) path = p.text();
                 else p.skipChildren();
             }
             if ("pid".equals(type) && (path == null || path.isEmpty())) found = true;

@@ -1,9 +1,8 @@
 package jrunc.core.manager;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
+import jrunc.core.json.JsonReader;
+import jrunc.core.json.JsonReader.Token;
 
 /**
  * The runc a bundle's task was created with: file {@code runtime} (the binary; empty means {@code runc} from PATH)
@@ -15,8 +14,6 @@ import java.io.IOException;
  * @param runtimeFileMissing no {@code runtime} file at all
  */
 public record RuncSettings(String binary, String root, boolean systemdCgroup, boolean runtimeFileMissing) {
-    private static final JsonFactory JSON = JsonFactory.builder().build();
-
     public static final RuncSettings DEFAULTS =
             new RuncSettings(BundleFiles.DEFAULT_RUNC_BINARY, BundleFiles.DEFAULT_RUNC_ROOT, false, true);
 
@@ -26,18 +23,18 @@ public record RuncSettings(String binary, String root, boolean systemdCgroup, bo
         String root = BundleFiles.DEFAULT_RUNC_ROOT;
         boolean systemd = false;
         if (options != null) {
-            try (JsonParser p = JSON.createParser(options)) {
-                if (p.nextToken() == JsonToken.START_OBJECT) {
-                    while (p.nextToken() == JsonToken.FIELD_NAME) {
-                        String field = p.currentName();
-                        JsonToken t = p.nextToken();
-                        if (field.equals("root") && t == JsonToken.VALUE_STRING && !p.getText().isEmpty()) root = p.getText();
-                        else if (field.equals("systemd_cgroup") && t.isBoolean()) systemd = p.getBooleanValue();
+            try (JsonReader p = JsonReader.of(options)) {
+                if (p.next() == Token.START_OBJECT) {
+                    while (p.next() == Token.FIELD_NAME) {
+                        String field = p.text();
+                        Token t = p.next();
+                        if (field.equals("root") && t == Token.STRING && !p.text().isEmpty()) root = p.text();
+                        else if (field.equals("systemd_cgroup") && p.isBoolean()) systemd = t == Token.TRUE;
                         else p.skipChildren();
                     }
                 }
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IOException(BundleFiles.OPTIONS + ": " + e.getOriginalMessage(), e);
+            } catch (IOException e) {
+                throw new IOException(BundleFiles.OPTIONS + ": " + e.getMessage(), e);
             }
         }
         return new RuncSettings(binary, root, systemd, runtime == null);

@@ -1,10 +1,9 @@
 package jrunc.core.manager;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.nio.file.Path;
+import jrunc.core.json.JsonReader;
+import jrunc.core.json.JsonReader.Token;
 
 /**
  * The few fields of runc's {@code <root>/<id>/state.json} that tie a container to its process and its bundle: the
@@ -20,36 +19,41 @@ public record RuncStateFile(int initPid, long initStart, Path bundle) {
     public static final String STATE_JSON = "state.json";
     /** runc writes the whole container config into state.json; a large spec makes a large file. */
     public static final int MAX_BYTES = 16 << 20;
-    private static final JsonFactory JSON = JsonFactory.builder().build();
 
     public static RuncStateFile parse(byte[] json) throws IOException {
         int pid = 0;
         long start = 0;
         Path bundle = null;
-        try (JsonParser p = JSON.createParser(json)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) throw new IOException(STATE_JSON + ": not a JSON object");
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                JsonToken t = p.nextToken();
+        try (JsonReader p = JsonReader.of(json)) {
+            if (p.next() != Token.START_OBJECT) throw new IOException("not a JSON object");
+            while (p.next() == Token.FIELD_NAME) {
+                String field = p.text();
+                Token t = p.next();
                 switch (field) {
-                    case "init_process_pid" -> pid = p.getValueAsInt();
-                    case "init_process_start" -> start = p.getValueAsLong();
+                    case "init_process_pid" -> {
+                        if (t == Token.NUMBER) pid = p.intValue();
+                        else p.skipChildren();
+                    }
+                    case "init_process_start" -> {
+                        if (t == Token.NUMBER) start = p.longValue();
+                        else p.skipChildren();
+                    }
                     case "config" -> {
-                        if (t != JsonToken.START_OBJECT) {
+                        if (t != Token.START_OBJECT) {
                             p.skipChildren();
                             break;
                         }
-                        while (p.nextToken() == JsonToken.FIELD_NAME) {
-                            String key = p.currentName();
-                            JsonToken v = p.nextToken();
-                            if (key.equals("labels") && v == JsonToken.START_ARRAY) {
-                                while (p.nextToken() == JsonToken.VALUE_STRING) {
-                                    String label = p.getText();
+                        while (p.next() == Token.FIELD_NAME) {
+                            String key = p.text();
+                            Token v = p.next();
+                            if (key.equals("labels") && v == Token.START_ARRAY) {
+                                while (p.next() == Token.STRING) {
+                                    String label = p.text();
                                     if (label.startsWith("bundle=") && label.length() > "bundle=".length()) {
                                         bundle = Path.of(label.substring("bundle=".length()));
                                     }
                                 }
-                                if (p.currentToken() != JsonToken.END_ARRAY) p.skipChildren();
+                                if (p.current() != Token.END_ARRAY) p.skipChildren();
                             } else {
                                 p.skipChildren();
                             }
@@ -58,7 +62,7 @@ public record RuncStateFile(int initPid, long initStart, Path bundle) {
                     default -> p.skipChildren();
                 }
             }
-        } catch (com.fasterxml.jackson.core.JsonProcessingException | java.nio.file.InvalidPathException e) {
+        } catch (IOException | java.nio.file.InvalidPathException e) {
             throw new IOException(STATE_JSON + ": " + e.getMessage(), e);
         }
         return new RuncStateFile(pid, start, bundle);

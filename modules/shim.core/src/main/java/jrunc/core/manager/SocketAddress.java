@@ -2,8 +2,6 @@ package jrunc.core.manager;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HexFormat;
@@ -27,12 +25,7 @@ public final class SocketAddress {
     /** The hex digest alone (also how shim-doctor maps sockets back to bundles). */
     public static String hash(String containerdAddress, String namespace, String group) {
         String joined = goJoin(containerdAddress, namespace, group);
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(joined.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest);
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError("SHA-256 is required of every JDK", e);
-        }
+        return HexFormat.of().formatHex(Sha256.digest(joined.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** The socket path behind a {@code unix://} address. */

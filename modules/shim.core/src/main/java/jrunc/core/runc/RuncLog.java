@@ -1,16 +1,15 @@
 package jrunc.core.runc;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import jrunc.core.json.JsonReader;
+import jrunc.core.json.JsonReader.Token;
 
 /**
  * runc's {@code --log <bundle>/log.json --log-format json}: one JSON object per line with {@code level}, {@code msg}
@@ -18,8 +17,6 @@ import java.nio.file.StandardOpenOption;
  * fails (containerd's {@code getLastRuntimeError}, {@code pkg/process/utils.go}, v1.6.20).
  */
 final class RuncLog {
-    private static final JsonFactory JSON = JsonFactory.builder().build();
-
     private final Path file;
 
     RuncLog(Path file) {
@@ -46,7 +43,7 @@ final class RuncLog {
     String lastError(long offset) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             ch.position(Math.min(offset, ch.size()));
-            return lastError(JSON.createParser(Channels.newInputStream(ch)));
+            return lastError(JsonReader.of(Channels.newInputStream(ch)));
         } catch (NoSuchFileException e) {
             return "";
         } catch (IOException e) {
@@ -70,21 +67,21 @@ final class RuncLog {
         return "";
     }
 
-    static String lastError(JsonParser parser) {
+    static String lastError(JsonReader parser) {
         String last = "";
         try (parser) {
-            JsonToken token;
-            while ((token = parser.nextToken()) != null) {
-                if (token != JsonToken.START_OBJECT) {
+            Token token;
+            while ((token = parser.next()) != null) {
+                if (token != Token.START_OBJECT) {
                     parser.skipChildren();
                     continue;
                 }
                 String level = null, msg = null;
-                while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                    String name = parser.currentName();
-                    JsonToken value = parser.nextToken();
-                    if (value == JsonToken.VALUE_STRING && name.equals("level")) level = parser.getText();
-                    else if (value == JsonToken.VALUE_STRING && name.equals("msg")) msg = parser.getText();
+                while (parser.next() == Token.FIELD_NAME) {
+                    String name = parser.text();
+                    Token value = parser.next();
+                    if (value == Token.STRING && name.equals("level")) level = parser.text();
+                    else if (value == Token.STRING && name.equals("msg")) msg = parser.text();
                     else parser.skipChildren();
                 }
                 if ("error".equals(level) && msg != null) last = msg;

@@ -2,10 +2,10 @@ package jrunc.core.task;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import jrunc.core.json.JsonReader;
+import jrunc.core.json.JsonReader.Token;
 import jrunc.core.stdio.WindowSize;
 
 /**
@@ -26,18 +26,18 @@ final class ExecSpec {
      */
     static byte[] forRunc(byte[] processJson, boolean terminal, WindowSize size) throws TaskException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(processJson.length + 64);
-        try (JsonParser p = JSON.createParser(processJson); JsonGenerator g = JSON.createGenerator(out)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) throw new IOException("not a JSON object");
+        try (JsonReader p = JsonReader.of(processJson); JsonGenerator g = JSON.createGenerator(out)) {
+            if (p.next() != Token.START_OBJECT) throw new IOException("not a JSON object");
             g.writeStartObject();
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                p.nextToken();
+            while (p.next() == Token.FIELD_NAME) {
+                String field = p.text();
+                p.next();
                 if (field.equals("terminal") || (size != null && terminal && field.equals("consoleSize"))) {
                     p.skipChildren();
                     continue;
                 }
                 g.writeFieldName(field);
-                g.copyCurrentStructure(p);
+                copyValue(p, g);
             }
             g.writeBooleanField("terminal", terminal);
             if (size != null && terminal) {
@@ -51,5 +51,38 @@ final class ExecSpec {
             throw TaskException.invalidArgument("exec process spec: " + e.getMessage());
         }
         return out.toByteArray();
+    }
+
+    /** The value the reader is at, and everything in it, as it was: numbers keep their text. */
+    private static void copyValue(JsonReader p, JsonGenerator g) throws IOException {
+        int depth = 0;
+        while (true) {
+            switch (p.current()) {
+                case START_OBJECT -> {
+                    g.writeStartObject();
+                    depth++;
+                }
+                case START_ARRAY -> {
+                    g.writeStartArray();
+                    depth++;
+                }
+                case END_OBJECT -> {
+                    g.writeEndObject();
+                    depth--;
+                }
+                case END_ARRAY -> {
+                    g.writeEndArray();
+                    depth--;
+                }
+                case FIELD_NAME -> g.writeFieldName(p.text());
+                case STRING -> g.writeString(p.text());
+                case NUMBER -> g.writeNumber(p.text());
+                case TRUE -> g.writeBoolean(true);
+                case FALSE -> g.writeBoolean(false);
+                case NULL -> g.writeNull();
+            }
+            if (depth == 0) return;
+            p.next(); // inside a container: never null, a truncated input is an IOException
+        }
     }
 }
