@@ -168,8 +168,9 @@ class DensityJruncIT {
         int withAll = threadsOf(daemon);
         assertTrue(withAll <= withOne + FEW_THREADS, "the daemon had " + withOne + " threads with one task and "
                 + withAll + " with " + DENSE_TASKS);
+        Path socket = Residue.socketOf(ctr, ids.getFirst());
         removeAll(ctr, ids);
-        Residue.awaitNothingLeft(ctr, ids, List.of(Residue.socketOf(ctr, ids.getFirst())));
+        Residue.awaitNothingLeft(ctr, ids, List.of(socket));
     }
 
     @Test
@@ -182,7 +183,7 @@ class DensityJruncIT {
         Path socket = Residue.socketOf(ctr, "unread");
 
         CtrResult read = ctr.run(List.of("--rm", "--runtime-config-path", config.toString()), "read",
-                "seq", "1", "20000");
+                "sh", "-c", "i=0; while [ $i -lt 20000 ]; do i=$((i + 1)); echo $i; done");
         read.requireSuccess();
         assertEquals(socket, Residue.socketOf(ctr, "unread"), "served by the same daemon");
         List<String> lines = read.stdout().lines().toList();

@@ -282,12 +282,19 @@ final class StdioLoop implements StreamCopier {
             else askToClose();
         }
 
-        /** Writes until done or EAGAIN; -1 when the sink failed (EPIPE: its reader has gone), which ends the copy. */
+        /**
+         * Writes until done, or until the sink is full: a write that took less than it was given (a pipe's buffer
+         * is full; the next would answer EAGAIN) or EAGAIN itself. -1 when the sink failed (EPIPE: its reader has
+         * gone), which ends the copy.
+         */
         private long writeSome(MemorySegment from, long offset, long length) {
             long done = 0;
             while (done < length) {
                 try {
-                    done += Libc.write(state, sink, from.asSlice(offset + done, length - done));
+                    long asked = length - done;
+                    long n = Libc.write(state, sink, from.asSlice(offset + done, asked));
+                    done += n;
+                    if (n < asked) break;
                 } catch (ErrnoException e) {
                     if (e.errno() == ErrnoException.EINTR) continue;
                     if (e.errno() == ErrnoException.EAGAIN) break;
