@@ -132,20 +132,38 @@ final class StdioLoop implements StreamCopier {
             Stream s = streams.get(token >>> 1);
             if (s == null) continue; // ended earlier in this turn
             if ((token & 1) == 0) {
-                if (s.sourceWatched) s.sourceReady();
+                if (s.sourceWatched) guarded(s, s::sourceReady);
             } else if (s.sinkWatched) {
-                s.sinkReady();
+                guarded(s, s::sinkReady);
             }
         }
-        for (Stream s : List.copyOf(alwaysReady)) {
-            if (alwaysReady.contains(s)) s.sourceReady();
+        if (!alwaysReady.isEmpty()) {
+            for (Stream s : List.copyOf(alwaysReady)) {
+                if (alwaysReady.contains(s)) guarded(s, s::sourceReady);
+            }
         }
         if (!lingering.isEmpty() && System.nanoTime() - nextTick >= 0) {
             nextTick = System.nanoTime() + TICK_NANOS;
-            for (Stream s : List.copyOf(lingering)) s.askToClose();
+            for (Stream s : List.copyOf(lingering)) guarded(s, s::askToClose);
         }
         Runnable command;
-        while ((command = commands.poll()) != null) command.run();
+        while ((command = commands.poll()) != null) {
+            try {
+                command.run();
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "stdio loop: " + e);
+            }
+        }
+    }
+
+    /** A stream that fails unexpectedly ends, alone: it must not fail again on every turn. */
+    private static void guarded(Stream s, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, s.name + ": " + e);
+            s.finish();
+        }
     }
 
     private int timeoutMillis() {
