@@ -25,13 +25,16 @@ import jrunc.core.spi.OperatingSystem.OpenFlags;
 import jrunc.core.spi.StreamCopier;
 import jrunc.core.spi.StreamCopier.SinkEnd;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The stdio loop on real pipes: each copy goes from the read end of a "process" pipe (written by the test, as a
  * container writes its stdout) to the write end of a "client" pipe (read by the test, as containerd's client reads
- * its FIFO).
+ * its FIFO). A copy that lost bytes or ended early would leave a read waiting: the class's timeout turns that into a
+ * failure.
  */
+@Timeout(120)
 class StdioLoopTest {
     private static final Duration LIMIT = Duration.ofSeconds(30);
 
@@ -165,6 +168,31 @@ class StdioLoopTest {
                 assertTrue(stdin.copy().awaitFinished(LIMIT));
                 assertEquals(-1, process.read(), "the process sees end of file on its stdin");
             }
+        }
+    }
+
+    @Test
+    void stdinFromAFifoEndsOnlyOnceTheHoldIsDroppedAndTheClientHasClosed() throws Exception {
+        Path fifo = dir.resolve("stdin");
+        OS.mkfifo(fifo, 0600);
+        // the shim's hold (a writer, so the FIFO has no EOF while it lasts) and its non-blocking read end
+        int hold = OS.open(fifo, OpenFlags.O_RDWR, 0);
+        int source = OS.open(fifo, OpenFlags.O_RDONLY | OpenFlags.O_NONBLOCK, 0);
+        int[] process = OS.pipe();
+        StreamCopier.Copy copy = OS.streamCopier().copy("stdin", source, process[1], SinkEnd.AT_ONCE);
+        try (InputStream processStdin = OS.inputStream(process[0])) {
+            try (OutputStream client = OS.outputStream(OS.open(fifo, OpenFlags.O_WRONLY, 0))) {
+                client.write('a');
+            }
+            assertEquals('a', processStdin.read());
+            // a client that closed and came back is still heard: the hold kept the stream from ending
+            OutputStream client = OS.outputStream(OS.open(fifo, OpenFlags.O_WRONLY, 0));
+            client.write('b');
+            assertEquals('b', processStdin.read());
+            OS.close(hold); // CloseIO
+            client.close();
+            assertEquals(-1, processStdin.read(), "the process sees end of file on its stdin");
+            assertTrue(copy.awaitFinished(LIMIT));
         }
     }
 
