@@ -145,6 +145,7 @@ class DensityJruncIT {
         if (!Residue.leftovers(ctr, ids, List.of(socket)).isEmpty()) {
             System.err.println("[e2e] bundles kept by containerd after timed-out deletes: "
                     + Residue.leftovers(ctr, ids, List.of(socket)) + "; restarting containerd");
+            containerd.kill9(); // restart() starts a stopped containerd; its tasks are gone already
             containerd.restart();
         }
         Residue.awaitNothingLeft(ctr, ids, List.of(socket));
@@ -159,13 +160,13 @@ class DensityJruncIT {
         ids.add("t-0");
         run(ctr, config, "t-0");
         long daemon = daemonsOf(containerd).getFirst();
-        int withOne = threadsOf(daemon);
+        long withOne = LoadJruncIT.Figures.of(daemon).threads();
         for (int i = 1; i < DENSE_TASKS; i++) {
             ids.add("t-" + i);
             run(ctr, config, "t-" + i);
         }
         assertEquals(List.of(daemon), daemonsOf(containerd), "one daemon serves them all");
-        int withAll = threadsOf(daemon);
+        long withAll = LoadJruncIT.Figures.of(daemon).threads();
         assertTrue(withAll <= withOne + FEW_THREADS, "the daemon had " + withOne + " threads with one task and "
                 + withAll + " with " + DENSE_TASKS);
         Path socket = Residue.socketOf(ctr, ids.getFirst());
@@ -193,14 +194,6 @@ class DensityJruncIT {
 
         removeAll(ctr, List.of("unread")); // its copy, stalled on a full FIFO, ends with Delete
         Residue.awaitNothingLeft(ctr, List.of("unread", "read"), List.of(socket));
-    }
-
-    /** Threads: in /proc/&lt;pid&gt;/status. */
-    private static int threadsOf(long pid) throws IOException {
-        return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
-                .filter(l -> l.startsWith("Threads:"))
-                .mapToInt(l -> Integer.parseInt(l.substring("Threads:".length()).strip()))
-                .findFirst().orElseThrow();
     }
 
     /** A runc options file with jrunc's {@code [jrunc] grouping} set. */
