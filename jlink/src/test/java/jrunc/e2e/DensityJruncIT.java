@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * tasks share one daemon when their spec names no group: one per namespace, or one for the whole containerd. And
  * what density trades: a dense daemon SIGKILLed under its tasks takes them all, each ending in containerd's view
  * (containerd v1.6.20 runtime/v2/shim.go, cleanupAfterDeadShim, runs {@code delete} for each) with nothing left.
+ * A dense daemon's threads do not grow with its tasks, and one task's unread output holds up no other.
  */
 @ContainerdTest(shim = Shim.JRUNC)
 class DensityJruncIT {
@@ -32,6 +33,8 @@ class DensityJruncIT {
     /** containerd cleans up after a dead shim one task at a time, each with a {@code delete} JVM. */
     private static final Duration ALL_GONE_TIMEOUT = Duration.ofSeconds(240);
     private static final int DENSE_TASKS = 20;
+    /** Threads a daemon may start on its own as it gets busier (JIT compilers, GC workers, RPC carriers). */
+    private static final int FEW_THREADS = 10;
 
     @TempDir
     Path dir;
@@ -142,10 +145,55 @@ class DensityJruncIT {
         if (!Residue.leftovers(ctr, ids, List.of(socket)).isEmpty()) {
             System.err.println("[e2e] bundles kept by containerd after timed-out deletes: "
                     + Residue.leftovers(ctr, ids, List.of(socket)) + "; restarting containerd");
+            containerd.kill9(); // restart() starts a stopped containerd; its tasks are gone already
             containerd.restart();
         }
         Residue.awaitNothingLeft(ctr, ids, List.of(socket));
         assertEquals(List.of(), daemonsOf(containerd), "shim daemons left");
+    }
+
+    @Test
+    void aDaemonsThreadCountDoesNotGrowWithItsTasks(Ctr ctr, PrivateContainerd containerd) throws IOException {
+        Path config = grouping("node");
+        List<String> ids = new ArrayList<>();
+        // ctr gives every task a stdin, a stdout and a stderr FIFO: three streams a task
+        ids.add("t-0");
+        run(ctr, config, "t-0");
+        long daemon = daemonsOf(containerd).getFirst();
+        long withOne = LoadJruncIT.Figures.of(daemon).threads();
+        for (int i = 1; i < DENSE_TASKS; i++) {
+            ids.add("t-" + i);
+            run(ctr, config, "t-" + i);
+        }
+        assertEquals(List.of(daemon), daemonsOf(containerd), "one daemon serves them all");
+        long withAll = LoadJruncIT.Figures.of(daemon).threads();
+        assertTrue(withAll <= withOne + FEW_THREADS, "the daemon had " + withOne + " threads with one task and "
+                + withAll + " with " + DENSE_TASKS);
+        Path socket = Residue.socketOf(ctr, ids.getFirst());
+        removeAll(ctr, ids);
+        Residue.awaitNothingLeft(ctr, ids, List.of(socket));
+    }
+
+    @Test
+    void aTaskWhoseOutputNobodyReadsHoldsUpNoOtherTaskOfItsDaemon(Ctr ctr) throws IOException {
+        Path config = grouping("node");
+        // detached: ctr leaves once the task has started, so nobody ever reads its stdout
+        ctr.run(List.of("-d", "--runtime-config-path", config.toString()), "unread", "sh", "-c", "yes flood")
+                .requireSuccess();
+        ctr.awaitTaskStatus("unread", "RUNNING", TIMEOUT);
+        Path socket = Residue.socketOf(ctr, "unread");
+
+        CtrResult read = ctr.run(List.of("--rm", "--runtime-config-path", config.toString()), "read",
+                "sh", "-c", "i=0; while [ $i -lt 20000 ]; do i=$((i + 1)); echo $i; done");
+        read.requireSuccess();
+        assertEquals(socket, Residue.socketOf(ctr, "unread"), "served by the same daemon");
+        List<String> lines = read.stdout().lines().toList();
+        assertEquals(20000, lines.size(), read::describe);
+        assertEquals("20000", lines.getLast(), read::describe);
+        assertEquals("RUNNING", ctr.task("unread").orElseThrow().status(), "the flooding task is held, not ended");
+
+        removeAll(ctr, List.of("unread")); // its copy, stalled on a full FIFO, ends with Delete
+        Residue.awaitNothingLeft(ctr, List.of("unread", "read"), List.of(socket));
     }
 
     /** A runc options file with jrunc's {@code [jrunc] grouping} set. */

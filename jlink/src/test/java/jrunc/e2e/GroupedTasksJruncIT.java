@@ -1,5 +1,6 @@
 package jrunc.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -20,26 +21,25 @@ class GroupedTasksJruncIT extends GroupedTasksIT {
      * served a burst of RPCs, and the runc deadline timer, wait out their keep-alive.
      */
     private static final int MAX_THREADS_BESIDES_STDIO = 24;
-    /** One copier per stdio stream: ctr gives each task stdin, stdout and stderr FIFOs. */
-    private static final int STDIO_THREADS_PER_TASK = 3;
-    private static final String STDIO_THREAD = "jrunc-io-";
+    /** The one loop that copies every stdio stream of the daemon. */
+    private static final String STDIO_THREAD = "jrunc-stdio";
     private static final Duration STATE_TIMEOUT = Duration.ofSeconds(20);
     private static final Duration THREADS_END_TIMEOUT = Duration.ofSeconds(10);
 
     /**
-     * The daemon is resident once per pod, so its threads must stay few and must not outlive the tasks they serve.
+     * The daemon is resident once per pod, so its threads must stay few, and none may be a task's: every stdio stream
+     * (ctr gives each task stdin, stdout and stderr FIFOs) is copied by one loop, before and after tasks leave.
      */
     @Test
-    void daemonKeepsFewThreadsAndTheyGoWithTheirTasks(Ctr ctr) throws InterruptedException {
+    void daemonKeepsFewThreadsAndNoneIsATasks(Ctr ctr) throws InterruptedException {
         runGroup(ctr);
         long daemon = theDaemon(ctr);
 
         List<String> threads = threadNames(daemon);
-        long stdio = stdioThreads(threads);
         System.err.println("[e2e] shim daemon " + daemon + " with 3 idle tasks: " + threads.size() + " threads "
                 + byName(threads));
-        assertTrue(stdio <= (long) STDIO_THREADS_PER_TASK * GROUP.size(), "stdio threads: " + byName(threads));
-        assertTrue(threads.size() - stdio <= MAX_THREADS_BESIDES_STDIO, "threads: " + byName(threads));
+        assertEquals(1, stdioThreads(threads), "stdio threads: " + byName(threads));
+        assertTrue(threads.size() - 1 <= MAX_THREADS_BESIDES_STDIO, "threads: " + byName(threads));
 
         for (String id : List.of("g1-a", "g1-b")) {
             ctr.ctr("task", "kill", "-s", "KILL", id).requireSuccess();
@@ -47,9 +47,11 @@ class GroupedTasksJruncIT extends GroupedTasksIT {
             ctr.ctr("task", "rm", id).requireSuccess();
             ctr.ctr("container", "rm", id).requireSuccess();
         }
-        boolean ended = Poll.until(THREADS_END_TIMEOUT,
-                () -> stdioThreads(threadNames(daemon)) <= STDIO_THREADS_PER_TASK);
-        assertTrue(ended, "the removed tasks' stdio threads are still there: " + byName(threadNames(daemon)));
+        boolean few = Poll.until(THREADS_END_TIMEOUT, () -> {
+            List<String> now = threadNames(daemon);
+            return stdioThreads(now) == 1 && now.size() - 1 <= MAX_THREADS_BESIDES_STDIO;
+        });
+        assertTrue(few, "threads once two tasks have gone: " + byName(threadNames(daemon)));
     }
 
     private static long stdioThreads(List<String> threads) {

@@ -119,6 +119,23 @@ abstract class TaskLifecycleIT {
         }
     }
 
+    /**
+     * An exec that leaves a child holding its stdout: its output and exit code still reach ctr, and neither ctr nor
+     * the exec's delete waits for the child (the shim stops copying a bounded time after the exit, containerd
+     * v1.6.20 pkg/process/exec.go, delete).
+     */
+    @Test
+    void anExecWhoseChildStillHoldsItsStdoutStillEnds(Ctr ctr) {
+        ctr.runDetached("host", "sleep", "600").requireSuccess();
+        ctr.awaitTaskStatus("host", "RUNNING", STATE_TIMEOUT);
+
+        CtrResult exec = ctr.ctr("task", "exec", "--exec-id", "leaver", "host", "sh", "-c", "sleep 600 & echo started");
+
+        assertEquals(0, exec.exitCode(), exec::describe);
+        assertEquals("started", exec.stdout().strip(), exec::describe);
+        assertEquals("RUNNING", ctr.task("host").orElseThrow().status());
+    }
+
     @Test
     void execKilledBySignalExitsWith128PlusTheSignal(Ctr ctr) {
         try (BackgroundCtr events = ctr.events()) {

@@ -16,6 +16,7 @@ import jrunc.core.spi.FileStat;
 import jrunc.core.spi.OperatingSystem;
 import jrunc.core.spi.Reaper;
 import jrunc.core.spi.Spawn;
+import jrunc.core.spi.StreamCopier;
 import jrunc.linux.ffi.Constants;
 import jrunc.linux.ffi.Events;
 import jrunc.linux.ffi.Libc;
@@ -114,6 +115,12 @@ public final class LinuxOperatingSystem implements OperatingSystem {
     @Override
     public OutputStream outputStream(int fd) {
         return new FdOutputStream(fd);
+    }
+
+    /** One epoll loop for every stdio stream of the process ({@link StdioLoop}). */
+    @Override
+    public StreamCopier streamCopier() {
+        return StdioLoop.process();
     }
 
     @Override

@@ -71,6 +71,12 @@ public interface OperatingSystem {
     /** Blocking stream over an fd; closing it closes the fd. */
     OutputStream outputStream(int fd);
 
+    /**
+     * The process's stdio copier: one loop for every stream (epoll in {@code shim.linux}), started on its first
+     * copy.
+     */
+    StreamCopier streamCopier();
+
     /** ioctl FIONREAD: how many bytes wait to be read in the pipe or FIFO {@code fd} is an end of. */
     default int unreadBytes(int fd) throws IOException {
         throw new IOException("unreadBytes is not supported here");

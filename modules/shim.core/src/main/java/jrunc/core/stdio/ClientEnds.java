@@ -1,18 +1,16 @@
 package jrunc.core.stdio;
 
-import static java.nio.file.StandardOpenOption.APPEND;
 import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.WRITE;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import jrunc.core.spi.OperatingSystem;
+import jrunc.core.spi.StreamCopier;
 import jrunc.core.spi.OperatingSystem.OpenFlags;
 
 /**
@@ -24,22 +22,40 @@ import jrunc.core.spi.OperatingSystem.OpenFlags;
 final class ClientEnds {
     private ClientEnds() {}
 
-    /** The hold and the source of a client's stdin FIFO (or file). */
-    record Stdin(FileChannel hold, FileChannel source) {}
+    /**
+     * The hold and the source of a client's stdin FIFO (or file): {@code source} is a descriptor, handed to the
+     * copier at start (and closed by whoever owns it then).
+     */
+    record Stdin(FileChannel hold, int source) {}
+
+    /** The client's end of an output stream: the descriptor the copier writes, and how it closes. */
+    record Output(int fd, StreamCopier.SinkEnd end) {
+        /** Only for an output never handed to a copier: the copier closes it otherwise. */
+        void close(OperatingSystem os) {
+            os.close(fd);
+            end.closed();
+        }
+    }
 
     /**
      * O_RDWR opens a FIFO at once and counts as a writer: the process sees no EOF on stdin until CloseIO drops this
      * hold, even if the client closes and reopens its end (containerd's {@code openStdin}). The read-only open then
-     * returns at once too, since a writer exists.
+     * returns at once too, since a writer exists (and is non-blocking: the copier never waits on it).
      */
-    static Stdin openStdin(Path path) throws IOException {
+    static Stdin openStdin(OperatingSystem os, Path path) throws IOException {
         FileChannel hold = open(path, READ, WRITE);
         try {
-            return new Stdin(hold, open(path, READ));
+            return new Stdin(hold, os.open(path, OpenFlags.O_RDONLY | OpenFlags.O_NONBLOCK, 0));
         } catch (IOException e) {
             hold.close();
             throw e;
         }
+    }
+
+    static void closeStdin(OperatingSystem os, Stdin stdin) {
+        if (stdin == null) return;
+        closeQuietly(stdin.hold());
+        os.close(stdin.source());
     }
 
     /**
@@ -48,10 +64,10 @@ final class ClientEnds {
      * until the client reads it, and our writes do not fail with EPIPE when the client goes away and comes back.
      * We never read that end. A regular file is appended to.
      */
-    static OutputStream openWriter(OperatingSystem os, Path path) throws IOException {
-        if (!isFifo(path)) return Channels.newOutputStream(open(path, WRITE, APPEND));
+    static Output openWriter(OperatingSystem os, Path path) throws IOException {
+        if (!isFifo(path)) return new Output(os.open(path, OpenFlags.O_WRONLY | OpenFlags.O_APPEND, 0), StreamCopier.SinkEnd.AT_ONCE);
         // held until our writer is open, so that closing it never leaves the client's reader without a writer (EOF)
-        int probe = FifoWriter.writerIfRead(os, path);
+        int probe = FifoEnd.writerIfRead(os, path);
         int keepAlive;
         try {
             keepAlive = os.open(path, OpenFlags.O_RDONLY | OpenFlags.O_NONBLOCK, 0);
@@ -59,47 +75,45 @@ final class ClientEnds {
             if (probe >= 0) os.close(probe);
             throw new IOException("open " + path + ": " + e.getMessage(), e);
         }
-        FileChannel writer;
+        int writer;
         try {
-            writer = open(path, WRITE);
+            writer = os.open(path, OpenFlags.O_WRONLY | OpenFlags.O_NONBLOCK, 0);
         } catch (IOException e) {
             os.close(keepAlive);
             throw e;
         } finally {
             if (probe >= 0) os.close(probe);
         }
-        return new FifoWriter(os, path, keepAlive, Channels.newOutputStream(writer), probe >= 0);
+        return new Output(writer, new FifoEnd(os, path, keepAlive, probe >= 0));
     }
 
     /**
-     * Our write end of a client's FIFO, and the read end that let it open at once. At the end of a copy
-     * ({@link #closeOnceRead}) it closes only once the client has read everything, or has gone, or a bounded time
+     * How our write end of a client's FIFO closes, with the read end that let it open at once. Once the output is
+     * complete it closes only when the client has read everything, or has gone, or {@link ProcessIO#DRAIN_LIMIT}
      * has passed, for two reasons:
      * <ul>
      *   <li>containerd's client from 1.7 on closes its ends of the FIFOs as soon as DeleteProcess has answered
      *       ({@code cio.Cancel}, containerd v1.7.24 pkg/cio/io_unix.go; 1.6 waited for EOF): what it had not read
      *       by then is lost, which is how a short exec's stderr went missing on containerd 2.x. Delete waits for
-     *       the copiers ({@link ProcessIO#DRAIN_LIMIT}), so it answers only once the output has been read.</li>
+     *       the copies ({@link ProcessIO#DRAIN_LIMIT}), so it answers only once the output has been read.</li>
      *   <li>unlike containerd's shim, whose write open blocks until the client's reader has opened
      *       ({@code copyPipes}, containerd v2.1.9 cmd/containerd-shim-runc-v2/process/io.go), ours meets no reader:
      *       closing before the client's own open of its end got to the kernel would leave that open waiting for a
      *       writer that never comes.</li>
      * </ul>
+     * The copier asks {@link #mayClose} on its own tick, so the wait blocks nothing.
      */
-    static final class FifoWriter extends OutputStream {
-        private static final long POLL_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(5);
+    static final class FifoEnd implements StreamCopier.SinkEnd {
         private final OperatingSystem os;
         private final Path path;
         private final int keepAlive;
-        private final OutputStream target;
-        private boolean metTheClient;
-        private boolean closed, keepAliveClosed;
+        private boolean metTheClient, draining, keepAliveClosed;
+        private long deadline;
 
-        private FifoWriter(OperatingSystem os, Path path, int keepAlive, OutputStream target, boolean metTheClient) {
+        private FifoEnd(OperatingSystem os, Path path, int keepAlive, boolean metTheClient) {
             this.os = os;
             this.path = path;
             this.keepAlive = keepAlive;
-            this.target = target;
             this.metTheClient = metTheClient;
         }
 
@@ -115,32 +129,20 @@ final class ClientEnds {
             }
         }
 
-        @Override
-        public void write(int b) throws IOException {
-            target.write(b);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            target.write(b, off, len);
-        }
-
         /**
-         * Everything is written: drops our read end (our write end keeps the FIFO's contents, and the client sees
-         * no EOF yet), then, for at most {@code limit}, looks for a reader of the client's ({@link #writerIfRead})
-         * and how much of the FIFO is unread (FIONREAD on that probe), until the client has read it all, or the
-         * client it had met has gone; then closes.
+         * Everything is written. The first call drops our read end (our write end keeps the FIFO's contents, and the
+         * client sees no EOF yet); then each looks for a reader of the client's ({@link #writerIfRead}) and how much
+         * of the FIFO is unread (FIONREAD on that probe): true once the client has read it all, or the client it had
+         * met has gone, or the limit has passed.
          */
-        void closeOnceRead(java.time.Duration limit) throws IOException {
-            synchronized (this) {
-                if (closed) return;
+        @Override
+        public boolean mayClose() {
+            if (!draining) {
+                draining = true;
                 closeKeepAlive();
+                deadline = System.nanoTime() + ProcessIO.DRAIN_LIMIT.toNanos();
             }
-            long deadline = System.nanoTime() + limit.toNanos();
-            while (!readOrGone() && System.nanoTime() < deadline) {
-                java.util.concurrent.locks.LockSupport.parkNanos(POLL_NANOS);
-            }
-            close();
+            return readOrGone() || System.nanoTime() - deadline >= 0;
         }
 
         /** Our own write end is still open here, so closing the probe gives the client no EOF. */
@@ -157,21 +159,15 @@ final class ClientEnds {
             }
         }
 
+        @Override
+        public void closed() {
+            closeKeepAlive();
+        }
+
         private void closeKeepAlive() {
             if (keepAliveClosed) return;
             keepAliveClosed = true;
             os.close(keepAlive);
-        }
-
-        @Override
-        public synchronized void close() throws IOException {
-            if (closed) return;
-            closed = true;
-            try {
-                target.close();
-            } finally {
-                closeKeepAlive();
-            }
         }
     }
 

@@ -1,8 +1,6 @@
 package jrunc.core.stdio;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,36 +9,38 @@ import java.util.Map;
 import java.util.Optional;
 import jrunc.core.spi.ConsoleSocket;
 import jrunc.core.spi.OperatingSystem;
+import jrunc.core.spi.StreamCopier;
 
 /**
  * Terminal stdio (containerd v1.6.20 pkg/process/io.go): runc makes a pty for the process and sends us its master
  * over a console socket; we copy the client's stdin FIFO into the master and the master into the stdout FIFO (a
  * pty has one output, so stderr is unused). Mirrors {@code NewTempConsoleSocket} (go-runc) and {@code CopyConsole}
- * ({@code runtime/v2/runc/platform.go}, containerd v1.6.20), with blocking copiers on platform threads in place of
- * Go's epoll.
+ * ({@code runtime/v2/runc/platform.go}, containerd v1.6.20), on the process's {@link StreamCopier} loop as Go's
+ * epoll console.
  *
- * <p>The master fd itself stays ours for ResizePty; each copier works on a dup of it and closes that dup when done.
+ * <p>The master fd itself stays ours for ResizePty; each copy works on a dup of it and closes that dup when done.
  * A window size asked for before the master has arrived is kept and set on it as soon as it does, before the
- * copiers start (containerd drops it). Reading the master fails with EIO once every holder of the pty's slave side
+ * copies start (containerd drops it). Reading the master fails with EIO once every holder of the pty's slave side
  * has closed it, that is when the process (and whatever it left holding the terminal) has exited: that ends the
- * output copier, which closes the client's stdout, so the client sees EOF without waiting for Delete.
+ * output copy, which closes the client's stdout once the client has read it, so the client sees EOF without
+ * waiting for Delete.
  */
 final class ConsoleIO implements ProcessIO {
-    private static final System.Logger LOG = System.getLogger(ConsoleIO.class.getName());
     /** How long runc may take to send the master once create or exec has returned (containerd's 30 s). */
     private static final Duration MASTER_LIMIT = Duration.ofSeconds(30);
 
     private final OperatingSystem os;
     private final ConsoleSocket socket;
     private final Object lock = new Object();
-    private final List<Copier> copiers = new ArrayList<>(); // guarded by lock
-    private final ClientEnds.Stdin stdin; // null: not used
-    private OutputStream stdout; // guarded by lock; null: not used, or handed to its copier
+    private final List<StreamCopier.Copy> copies = new ArrayList<>(); // guarded by lock
+    private StreamCopier.Copy stdinCopy; // guarded by lock
+    private final ClientEnds.Stdin stdin; // null: not used; its source is the stdin copy's once started
+    private ClientEnds.Output stdout; // guarded by lock; null: not used, or handed to its copy
     private int master = -1; // guarded by lock
     private WindowSize size; // guarded by lock: the last size asked for
     private boolean started, closed; // guarded by lock
 
-    private ConsoleIO(OperatingSystem os, ConsoleSocket socket, ClientEnds.Stdin stdin, OutputStream stdout) {
+    private ConsoleIO(OperatingSystem os, ConsoleSocket socket, ClientEnds.Stdin stdin, ClientEnds.Output stdout) {
         this.os = os;
         this.socket = socket;
         this.stdin = stdin;
@@ -53,9 +53,9 @@ final class ConsoleIO implements ProcessIO {
      */
     static ConsoleIO open(OperatingSystem os, Stdio stdio, Path socketDir) throws IOException {
         ClientEnds.Stdin in = null;
-        OutputStream out = null;
+        ClientEnds.Output out = null;
         try {
-            if (!stdio.stdin().isEmpty()) in = ClientEnds.openStdin(Path.of(stdio.stdin()));
+            if (!stdio.stdin().isEmpty()) in = ClientEnds.openStdin(os, Path.of(stdio.stdin()));
             if (!stdio.stdout().isEmpty()) out = ClientEnds.openWriter(os, Path.of(stdio.stdout()));
             ConsoleSocket socket;
             try {
@@ -65,11 +65,8 @@ final class ConsoleIO implements ProcessIO {
             }
             return new ConsoleIO(os, socket, in, out);
         } catch (IOException | RuntimeException e) {
-            if (in != null) {
-                ClientEnds.closeQuietly(in.hold());
-                ClientEnds.closeQuietly(in.source());
-            }
-            ClientEnds.closeQuietly(out);
+            ClientEnds.closeStdin(os, in);
+            if (out != null) out.close(os);
             throw e;
         }
     }
@@ -104,13 +101,12 @@ final class ConsoleIO implements ProcessIO {
             master = received;
             started = true;
             if (size != null) applySize(size);
+            StreamCopier copier = os.streamCopier();
             if (stdin != null) {
-                int toMaster = os.dup(received);
-                copiers.add(Copier.start("console-stdin", Channels.newInputStream(stdin.source()), os.outputStream(toMaster)));
+                stdinCopy = copier.copy("console-stdin", stdin.source(), os.dup(received), StreamCopier.SinkEnd.AT_ONCE);
             }
             if (stdout != null) {
-                int fromMaster = os.dup(received);
-                copiers.add(Copier.start("console-stdout", os.inputStream(fromMaster), stdout));
+                copies.add(copier.copy("console-stdout", os.dup(received), stdout.fd(), stdout.end()));
                 stdout = null;
             }
         }
@@ -132,35 +128,33 @@ final class ConsoleIO implements ProcessIO {
 
     @Override
     public void closeStdin() {
-        if (stdin != null) ClientEnds.closeQuietly(stdin.hold());
+        synchronized (lock) {
+            if (stdin != null) ClientEnds.closeQuietly(stdin.hold());
+        }
     }
 
     @Override
     public void close() {
-        List<Copier> running;
+        List<StreamCopier.Copy> running;
         int toClose;
         synchronized (lock) {
             if (closed) return;
             closed = true;
-            if (stdin != null) {
+            if (stdinCopy != null) {
                 ClientEnds.closeQuietly(stdin.hold());
-                ClientEnds.closeQuietly(stdin.source()); // wakes the stdin copier, which then closes its dup of the master
+                stdinCopy.cancel(); // closes its dup of the master
+            } else {
+                ClientEnds.closeStdin(os, stdin); // not started: nobody else will close it
             }
-            ClientEnds.closeQuietly(stdout); // not started: nobody else will close it
+            if (stdout != null) stdout.close(os); // not started, likewise
             stdout = null;
-            running = List.copyOf(copiers);
+            running = List.copyOf(copies);
             toClose = master;
             master = -1;
         }
         socket.close();
-        long deadline = System.nanoTime() + DRAIN_LIMIT.toNanos();
-        for (Copier c : running) {
-            if (!c.awaitFinished(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
-                // something the process left behind still holds the terminal; the copier ends when it lets go
-                LOG.log(System.Logger.Level.DEBUG, "console copier still running after " + DRAIN_LIMIT.toSeconds()
-                        + "s; leaving it to finish");
-            }
-        }
+        // something the process left behind may still hold the terminal: its copy is stopped after the limit
+        Copies.drain(running);
         if (toClose >= 0) os.close(toClose);
     }
 }

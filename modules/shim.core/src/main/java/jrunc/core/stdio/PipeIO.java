@@ -1,40 +1,33 @@
 package jrunc.core.stdio;
 
-import static java.nio.file.StandardOpenOption.APPEND;
-import static java.nio.file.StandardOpenOption.CREATE;
-import static java.nio.file.StandardOpenOption.WRITE;
-
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URI;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import jrunc.core.spi.OperatingSystem;
+import jrunc.core.spi.OperatingSystem.OpenFlags;
+import jrunc.core.spi.StreamCopier;
 
 /**
  * Pipe stdio (containerd v1.6.20 pkg/process/io.go, fifo and file modes, {@code copyPipes}): an OS pipe per stream
- * in use, the container's end owned by io_uid/io_gid, and a copier between our end and the client's FIFO, or one
- * {@code file://} log for both outputs. The client's side is opened when this is made, before runc runs: a client
+ * in use, the container's end owned by io_uid/io_gid, and a copy ({@link StreamCopier}) between our end and the
+ * client's FIFO, or one {@code file://} log for both outputs. The client's side is opened when this is made, before runc runs: a client
  * that has gone away by then fails the Create before anything exists, and one that goes away later loses nothing.
  */
 final class PipeIO implements ProcessIO {
-    private static final System.Logger LOG = System.getLogger(PipeIO.class.getName());
-
     private final OperatingSystem os;
     private final int[] in, out, err; // [read, write] or null: stream not used
     private final Object lock = new Object();
-    private final List<Copier> copiers = new ArrayList<>(); // guarded by lock
-    // the client's side, guarded by lock; each is handed to a copier at start
+    private final List<StreamCopier.Copy> copies = new ArrayList<>(); // guarded by lock
+    private StreamCopier.Copy stdinCopy; // guarded by lock
+    // the client's side, guarded by lock; each is handed to a copy at start
     private ClientEnds.Stdin stdin;
-    private OutputStream stdoutSink, stderrSink;
+    private ClientEnds.Output stdoutSink, stderrSink;
     private boolean started, closed, containerEndsClosed; // guarded by lock
 
     private PipeIO(OperatingSystem os, Path stdinPath, Path stdoutPath, Path stderrPath, boolean oneLog,
@@ -49,7 +42,7 @@ final class PipeIO implements ProcessIO {
             if (in != null) os.fchown(in[0], owner.uid(), owner.gid());
             if (out != null) os.fchown(out[1], owner.uid(), owner.gid());
             if (err != null) os.fchown(err[1], owner.uid(), owner.gid());
-            if (stdinPath != null) stdin = ClientEnds.openStdin(stdinPath);
+            if (stdinPath != null) stdin = ClientEnds.openStdin(os, stdinPath);
             openOutputs(stdoutPath, stderrPath, oneLog);
         } catch (IOException e) {
             closeClientEnds();
@@ -67,13 +60,16 @@ final class PipeIO implements ProcessIO {
         return p;
     }
 
-    /** One writer for both outputs: the {@code file://} log, or a regular file named for both (containerd's sameFile). */
+    /**
+     * One open file for both outputs: the {@code file://} log, or a regular file named for both (containerd's
+     * sameFile). Each copy writes its own duplicate of the descriptor; every write appends whole.
+     */
     private void openOutputs(Path stdoutPath, Path stderrPath, boolean oneLog) throws IOException {
         boolean same = stdoutPath != null && stdoutPath.equals(stderrPath) && !ClientEnds.isFifo(stdoutPath);
         if (oneLog || same) {
-            SharedSink shared = new SharedSink(Channels.newOutputStream(FileChannel.open(stdoutPath, WRITE, APPEND, CREATE)));
-            stdoutSink = shared.acquire();
-            if (stderrPath != null) stderrSink = shared.acquire();
+            int log = os.open(stdoutPath, OpenFlags.O_WRONLY | OpenFlags.O_APPEND | OpenFlags.O_CREAT, 0666);
+            stdoutSink = new ClientEnds.Output(log, StreamCopier.SinkEnd.AT_ONCE);
+            if (stderrPath != null) stderrSink = new ClientEnds.Output(os.dup(log), StreamCopier.SinkEnd.AT_ONCE);
             return;
         }
         if (stdoutPath != null) stdoutSink = ClientEnds.openWriter(os, stdoutPath);
@@ -107,7 +103,7 @@ final class PipeIO implements ProcessIO {
         return fds;
     }
 
-    /** From here on each copier owns its two ends. */
+    /** From here on each copy owns its two ends. */
     @Override
     public void start() {
         synchronized (lock) {
@@ -115,12 +111,12 @@ final class PipeIO implements ProcessIO {
             started = true;
             // the process holds the container ends now; ours would keep its output pipes from ever reaching EOF
             closeContainerEnds();
+            StreamCopier copier = os.streamCopier();
             if (in != null) {
-                FileChannel source = stdin.source();
-                copiers.add(Copier.start("stdin", Channels.newInputStream(source), os.outputStream(in[1])));
+                stdinCopy = copier.copy("stdin", stdin.source(), in[1], StreamCopier.SinkEnd.AT_ONCE);
             }
-            if (out != null) copiers.add(Copier.start("stdout", os.inputStream(out[0]), stdoutSink));
-            if (err != null) copiers.add(Copier.start("stderr", os.inputStream(err[0]), stderrSink));
+            if (out != null) copies.add(copier.copy("stdout", out[0], stdoutSink.fd(), stdoutSink.end()));
+            if (err != null) copies.add(copier.copy("stderr", err[0], stderrSink.fd(), stderrSink.end()));
         }
     }
 
@@ -133,30 +129,21 @@ final class PipeIO implements ProcessIO {
 
     @Override
     public void close() {
-        List<Copier> running;
+        List<StreamCopier.Copy> running;
         synchronized (lock) {
             if (closed) return;
             closed = true;
-            if (stdin != null) {
-                ClientEnds.closeQuietly(stdin.hold());
-                // FileChannel.close wakes a thread blocked reading it: the stdin copier ends even if the client holds on
-                ClientEnds.closeQuietly(stdin.source());
-            }
+            if (stdin != null) ClientEnds.closeQuietly(stdin.hold());
+            // the process is gone: nothing more of its stdin is wanted, even if the client holds on
+            if (stdinCopy != null) stdinCopy.cancel();
             if (!started) {
                 closeContainerEnds();
                 closeOurEnds();
                 closeClientEnds();
             }
-            running = List.copyOf(copiers);
+            running = List.copyOf(copies);
         }
-        long deadline = System.nanoTime() + DRAIN_LIMIT.toNanos();
-        for (Copier c : running) {
-            if (!c.awaitFinished(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
-                // a process that left a child holding its stdout keeps the pipe open; the copier ends with it
-                LOG.log(System.Logger.Level.DEBUG, "stdio copier still running after " + DRAIN_LIMIT.toSeconds()
-                        + "s; leaving it to finish");
-            }
-        }
+        Copies.drain(running);
     }
 
     private void closeContainerEnds() {
@@ -167,7 +154,7 @@ final class PipeIO implements ProcessIO {
         if (err != null) os.close(err[1]);
     }
 
-    /** Only when the copiers never started: once started, each copier owns and closes its ends. */
+    /** Only when the copies never started: once started, each copy owns and closes its ends. */
     private void closeOurEnds() {
         if (in != null) os.close(in[1]);
         if (out != null) os.close(out[0]);
@@ -175,11 +162,8 @@ final class PipeIO implements ProcessIO {
     }
 
     private void closeClientEnds() {
-        if (stdin != null) {
-            ClientEnds.closeQuietly(stdin.hold());
-            ClientEnds.closeQuietly(stdin.source());
-        }
-        ClientEnds.closeQuietly(stdoutSink);
-        ClientEnds.closeQuietly(stderrSink);
+        ClientEnds.closeStdin(os, stdin);
+        if (stdoutSink != null) stdoutSink.close(os);
+        if (stderrSink != null) stderrSink.close(os);
     }
 }

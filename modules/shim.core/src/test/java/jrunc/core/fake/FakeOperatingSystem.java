@@ -20,7 +20,9 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import jrunc.core.spi.ErrnoException;
 import jrunc.core.spi.OperatingSystem;
+import jrunc.core.spi.OperatingSystem.OpenFlags;
 import jrunc.core.spi.Reaper;
+import jrunc.core.spi.StreamCopier;
 
 /**
  * An {@link OperatingSystem} without a kernel. Pipes are JDK pipes behind a descriptor table with reference counts,
@@ -120,9 +122,25 @@ public final class FakeOperatingSystem implements OperatingSystem {
         return new int[] {r, w};
     }
 
+    /** Regular files only (a FIFO, or anything else, is ENXIO: as a FIFO without a reader for a write open). */
     @Override
     public int open(Path path, int flags, int mode) throws IOException {
-        throw new ErrnoException("open", ErrnoException.ENXIO, path.toString());
+        boolean create = (flags & OpenFlags.O_CREAT) != 0;
+        if (!java.nio.file.Files.isRegularFile(path) && !(create && !java.nio.file.Files.exists(path))) {
+            throw new ErrnoException("open", ErrnoException.ENXIO, path.toString());
+        }
+        List<java.nio.file.OpenOption> options = new ArrayList<>();
+        int access = flags & 3;
+        if (access == OpenFlags.O_RDONLY || access == OpenFlags.O_RDWR) options.add(java.nio.file.StandardOpenOption.READ);
+        if (access == OpenFlags.O_WRONLY || access == OpenFlags.O_RDWR) options.add(java.nio.file.StandardOpenOption.WRITE);
+        if ((flags & OpenFlags.O_APPEND) != 0) options.add(java.nio.file.StandardOpenOption.APPEND);
+        if (create) options.add(java.nio.file.StandardOpenOption.CREATE);
+        java.nio.channels.FileChannel file = java.nio.channels.FileChannel.open(path, options.toArray(java.nio.file.OpenOption[]::new));
+        synchronized (this) {
+            int fd = nextFd++;
+            fds.put(fd, new Description(file));
+            return fd;
+        }
     }
 
     @Override
@@ -209,6 +227,12 @@ public final class FakeOperatingSystem implements OperatingSystem {
                 FakeOperatingSystem.this.close(fd);
             }
         };
+    }
+
+    /** A thread per copy, blocking on the fake's channels: the real loop's behaviour, none of its machinery. */
+    @Override
+    public StreamCopier streamCopier() {
+        return (name, source, sink, end) -> new FakeCopy(this, name, source, sink, end);
     }
 
     @Override

@@ -106,6 +106,7 @@ final class FakeOs implements OperatingSystem {
     }
 
     @Override public OutputStream outputStream(int fd) { return OutputStream.nullOutputStream(); }
+    @Override public jrunc.core.spi.StreamCopier streamCopier() { throw new UnsupportedOperationException(); }
     @Override public void redirectStderr(int fd) {}
     @Override public void mkfifo(Path path, int mode) {}
     @Override public void fchown(int fd, int uid, int gid) {}

@@ -61,9 +61,25 @@ class PipeIOTest {
     void closeBeforeStartReleasesEveryPipe() throws Exception {
         Path out = Files.writeString(dir.resolve("out"), "");
         ProcessIO io = ProcessIO.create(os, new Stdio("", out.toString(), out.toString(), false), owner, null);
-        assertEquals(4, os.openFds());
+        assertEquals(6, os.openFds(), "two pipes, and the file opened once and duplicated for stderr");
         io.close();
         assertEquals(0, os.openFds());
+    }
+
+    @Test
+    void closeStopsTheCopyOfAnOutputSomethingStillHolds() throws Exception {
+        Path log = Files.writeString(dir.resolve("out.log"), "");
+        ProcessIO io = ProcessIO.create(os, new Stdio("", log.toString(), "", false), owner, null);
+        int containerEnd = io.runcFds().get(1);
+        // a child the process left behind holds its stdout: the pipe never reaches EOF
+        List<Object> held = os.retain(Map.of(1, containerEnd));
+        WritableByteChannel out = (WritableByteChannel) os.channel(containerEnd);
+        io.start();
+        out.write(ByteBuffer.wrap("before delete\n".getBytes()));
+        awaitContent(log, "before delete\n");
+        io.close(); // returns although the output is still open
+        assertEquals(0, os.openFds(), "every descriptor of ours is closed; only the child's reference is left");
+        os.releaseAll(held);
     }
 
     private static void awaitContent(Path file, String expected) throws Exception {

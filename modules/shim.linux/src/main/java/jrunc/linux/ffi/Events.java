@@ -6,15 +6,16 @@ import jrunc.core.spi.ErrnoException;
 
 /**
  * The kernel's event sources jrunc waits on, and file locks: eventfd(2) (a v1 memory cgroup's OOM notifications),
- * inotify(7) (a cgroup v2 events file), epoll(7) (one thread waiting on all of them), flock(2). Each wrapper checks
+ * inotify(7) (a cgroup v2 events file), epoll(7) (one thread waiting on all of them: the OOM watcher, the stdio
+ * loop), flock(2). Each wrapper checks
  * the return value and turns -1 into an {@link ErrnoException} carrying the errno captured with the call.
  */
 public final class Events {
     // <sys/eventfd.h>, <sys/epoll.h>, <sys/inotify.h>: the CLOEXEC flags are O_CLOEXEC
-    public static final int EFD_CLOEXEC = Constants.O_CLOEXEC, EPOLL_CLOEXEC = Constants.O_CLOEXEC,
+    public static final int EFD_CLOEXEC = Constants.O_CLOEXEC, EFD_NONBLOCK = 04000, EPOLL_CLOEXEC = Constants.O_CLOEXEC,
             IN_CLOEXEC = Constants.O_CLOEXEC, IN_NONBLOCK = 04000;
     public static final int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2;
-    public static final int EPOLLIN = 0x001, EPOLLERR = 0x008, EPOLLHUP = 0x010;
+    public static final int EPOLLIN = 0x001, EPOLLOUT = 0x004, EPOLLERR = 0x008, EPOLLHUP = 0x010;
     public static final int IN_MODIFY = 0x002, IN_IGNORED = 0x8000;
     // <sys/file.h>
     public static final int LOCK_EX = 2, LOCK_UN = 8;

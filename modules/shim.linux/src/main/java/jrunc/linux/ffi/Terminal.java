@@ -34,7 +34,7 @@ public final class Terminal {
     static final int MSG_CTRUNC = 0x8, MSG_CMSG_CLOEXEC = 0x40000000;
     // <bits/poll.h>, <bits/fcntl-linux.h>
     static final short POLLIN = 0x1;
-    static final int F_DUPFD_CLOEXEC = 1030;
+    static final int F_DUPFD_CLOEXEC = 1030, F_GETFL = 3, F_SETFL = 4, O_NONBLOCK = 04000;
 
     // struct msghdr: name, namelen(+pad), iov, iovlen, control, controllen, flags(+pad)
     private static final long MSG_NAME = 0, MSG_NAMELEN = 8, MSG_IOV = 16, MSG_IOVLEN = 24, MSG_CONTROL = 32,
@@ -211,6 +211,22 @@ public final class Terminal {
             int r = (int) FCNTL.call(state, fd, F_DUPFD_CLOEXEC, 0);
             if (r == -1) throw Native.failure("fcntl", state, "F_DUPFD_CLOEXEC of fd " + fd);
             return r;
+        }
+    }
+
+    /**
+     * fcntl(F_GETFL) then F_SETFL with O_NONBLOCK added: reads and writes on {@code fd} answer EAGAIN instead of
+     * waiting. The flag belongs to the open file, so every dup of {@code fd} shares it.
+     */
+    public static void setNonBlocking(int fd) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Native.callState(arena);
+            int flags = (int) FCNTL.call(state, fd, F_GETFL);
+            if (flags == -1) throw Native.failure("fcntl", state, "F_GETFL of fd " + fd);
+            if ((flags & O_NONBLOCK) != 0) return;
+            if ((int) FCNTL.call(state, fd, F_SETFL, flags | O_NONBLOCK) == -1) {
+                throw Native.failure("fcntl", state, "F_SETFL O_NONBLOCK of fd " + fd);
+            }
         }
     }
 }
