@@ -55,7 +55,8 @@ final class SpareCommand {
     private Path rendezvous;
     private Object bound;
 
-    private record Adopted(ServerSocketChannel listener, Path socket) {}
+    /** The task's listening fd (still the raw one the hand-off brought) and its socket. */
+    private record Adopted(int listener, Path socket) {}
 
     SpareCommand(ShimFlags flags) {
         this.flags = flags;
@@ -115,7 +116,15 @@ final class SpareCommand {
             daemon.discard();
             return 0;
         }
-        return daemon.serve(serving.listener(), serving.socket());
+        ServerSocketChannel channel;
+        try {
+            // only now, once start has printed the address: until then the fd is the hand-off's to let go
+            channel = os.inheritedListener(serving.listener());
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.ERROR, "warm spare cannot serve the task's listener", e);
+            return 1;
+        }
+        return daemon.serve(channel, serving.socket());
     }
 
     /** Accepts on the rendezvous socket until the spare is adopted or ends; one thread per connection. */
@@ -166,7 +175,7 @@ final class SpareCommand {
         os.rewriteCommandLine(daemonCommandLine(daemonFlags));
         Daemon.redirectLogToFifo(os, r.bundle());
         ShimLog.configure(daemonFlags.debug(), daemonFlags.namespace(), daemonFlags.id());
-        adopted = new Adopted(os.inheritedListener(listenerFd), r.socket());
+        adopted = new Adopted(listenerFd, r.socket());
         LOG.log(Level.INFO, "warm spare (pid {0}) takes over task {1}", String.valueOf(os.pid()), r.id());
     }
 
