@@ -93,9 +93,11 @@ public final class SpareHandoff {
             return new Offer(new Outcome.NotTaken("no spare on " + rendezvous + ": " + e.getMessage(), false), null, timeouts);
         }
         int pidfd = -1;
+        int peerPid = -1;
         boolean told = false;
         try {
             HandoffConnection.Peer peer = c.peer();
+            peerPid = peer.pid();
             if (peer.uid() != 0 && peer.uid() != os.euid()) {
                 c.close();
                 return notTaken(rendezvous + " is served by uid " + peer.uid(), timeouts);
@@ -122,8 +124,7 @@ public final class SpareHandoff {
                 return notTaken("the spare did not take the task: " + e.getMessage(), timeouts);
             }
             c.close();
-            int pid = safePeerPid(c);
-            return new Offer(endSpare(os, pidfd, pid, String.valueOf(e.getMessage()), timeouts), null, timeouts);
+            return new Offer(endSpare(os, pidfd, peerPid, String.valueOf(e.getMessage()), timeouts), null, timeouts);
         } finally {
             if (pidfd >= 0) os.close(pidfd);
         }
@@ -131,14 +132,6 @@ public final class SpareHandoff {
 
     private static Offer notTaken(String why, Timeouts timeouts) {
         return new Offer(new Outcome.NotTaken(why, true), null, timeouts);
-    }
-
-    private static int safePeerPid(HandoffConnection c) {
-        try {
-            return c.peer().pid();
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
     }
 
     /** After GO without ADOPTED: the spare may hold the listener, so it dies before anyone else serves it. */
