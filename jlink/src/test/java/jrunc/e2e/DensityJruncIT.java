@@ -142,6 +142,7 @@ class DensityJruncIT {
         if (!Residue.leftovers(ctr, ids, List.of(socket)).isEmpty()) {
             System.err.println("[e2e] bundles kept by containerd after timed-out deletes: "
                     + Residue.leftovers(ctr, ids, List.of(socket)) + "; restarting containerd");
+            containerd.kill9(); // no shim of these tasks is left for it to lose
             containerd.restart();
         }
         Residue.awaitNothingLeft(ctr, ids, List.of(socket));
