@@ -311,7 +311,7 @@ spare_of() {
   for p in /proc/[0-9]*; do
     args=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
     case "$args" in
-      *" -namespace $1 "*" -address $CTD_ADDRESS "*" -spare "*) echo "${p#/proc/}" ;;
+      *" -namespace $1 "*" -address $CTD_ADDRESS "*"-spare "*) echo "${p#/proc/}" ;;
     esac
   done
 }

@@ -74,7 +74,7 @@ ctd_sweep() {
     pid=${pid#/proc/}
     args=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || continue
     case "$args" in
-      *" -address $CTD_ADDRESS "*" -spare "*)
+      *" -address $CTD_ADDRESS "*"-spare "*)
         kill -TERM "$pid" 2>/dev/null || true
         for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done ;;
     esac

@@ -99,17 +99,20 @@ final class SpareCommand {
         }
         Thread.ofPlatform().name("spare-watch").daemon().stackSize(256 * 1024)
                 .start(() -> watch(key, image, flags.spareIdle()));
-        Thread acceptor = Thread.ofPlatform().name("spare-accept").daemon().stackSize(256 * 1024)
-                .start(() -> accept(listener, key, faults));
+        // the acceptor alone uses the rendezvous fd, and closes it when it stops: its number is never reused under it
+        Thread.ofPlatform().name("spare-accept").daemon().stackSize(256 * 1024).start(() -> {
+            try {
+                accept(listener, key, faults);
+            } finally {
+                os.close(listener);
+            }
+        });
         Adopted serving;
         try {
             serving = outcome.get();
-            // the acceptor polls the fd: it is closed only once nothing can use its number
-            acceptor.join();
         } catch (InterruptedException | ExecutionException e) {
             serving = null;
         }
-        os.close(listener);
         removeIfOurs(rendezvous, bound);
         Runtime.getRuntime().removeShutdownHook(cleanup);
         if (serving == null) {
