@@ -3,14 +3,17 @@
  * exited the daemon answers its first Connect (what containerd waits for before Create). Run with the JDK's
  * source launcher, so that it is one JVM for every run and its own start-up is outside every timed interval:
  *
- *   java scripts/bench-startup.java SHIM NAMESPACE CONTAINERD_ADDRESS WORK_DIR RUNS [GAP_MS]
+ *   java scripts/bench-startup.java SHIM NAMESPACE CONTAINERD_ADDRESS WORK_DIR RUNS [GAP_MS [CONFIG_PATH]]
  *
  * Each run makes a bundle (config.json, and the `log` FIFO held open as containerd holds it), execs
  * `SHIM -namespace NS -address ADDR -publish-binary /bin/true -id start-N start` in it as containerd does, times it
  * until it exits, reads the socket address it printed, sends one ttrpc Connect on that socket and times the answer
  * (an error answer counts: it is the daemon speaking), then asks the daemon to Shutdown (it serves no task, so it
  * exits and removes its socket). GAP_MS: a pause before each run, so that what a shim prepares in the background
- * between starts (jrunc's warm spare) is ready, as when pods are not started back to back. Prints "start_ms connect_ms" medians on one line.
+ * between starts (jrunc's warm spare) is ready, as when pods are not started back to back. CONFIG_PATH: start's stdin
+ * is what CRI (or {@code ctr run --runtime-config-path}) sends, a runtimeoptions.v1.Options naming that file, as a
+ * handler with a ConfigPath has it (jrunc's {@code [jrunc] spare = true} lives there). Prints "start_ms connect_ms"
+ * medians on one line.
  *
  * The ttrpc request is encoded here by hand (a 10-byte frame header, then containerd's ttrpc Request message):
  * this file needs nothing but a JDK.
@@ -39,6 +42,14 @@ public class BenchStartup {
         int runs = Integer.parseInt(args[4]);
         List<Double> starts = new ArrayList<>(), connects = new ArrayList<>();
         long gapMs = args.length > 5 ? Long.parseLong(args[5]) : 0;
+        byte[] stdin = new byte[0];
+        if (args.length > 6) { // an Any: type_url = 1, value = 2; runtimeoptions.v1.Options: config_path = 2
+            ByteArrayOutputStream any = new ByteArrayOutputStream();
+            any.writeBytes(string(1, "runtimeoptions.v1.Options"));
+            any.writeBytes(bytes(2, string(2, args[6])));
+            stdin = any.toByteArray();
+        }
+        Path stdinFile = Files.write(Files.createDirectories(work).resolve("stdin"), stdin);
         for (int i = 0; i < runs; i++) {
             if (gapMs > 0) Thread.sleep(gapMs);
             Path bundle = Files.createDirectories(work.resolve("start-" + i));
@@ -48,7 +59,7 @@ public class BenchStartup {
             try (RandomAccessFile holder = new RandomAccessFile(log.toFile(), "rw")) { // O_RDWR: does not block
                 ProcessBuilder pb = new ProcessBuilder(shim, "-namespace", ns, "-address", address,
                         "-publish-binary", "/bin/true", "-id", "start-" + i, "start")
-                        .directory(bundle.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                        .directory(bundle.toFile()).redirectInput(ProcessBuilder.Redirect.from(stdinFile.toFile()))
                         .redirectOutput(bundle.resolve("out").toFile()).redirectError(bundle.resolve("err").toFile());
                 pb.environment().put("TTRPC_ADDRESS", address + ".ttrpc");
                 long t0 = System.nanoTime();

@@ -15,7 +15,10 @@
 #   start-up, without ctr (scripts/bench-startup.java, run with the JDK): the binary's `start` wall time, and how
 #   long after `start` has exited its daemon answers the first ttrpc Connect (what containerd waits for before
 #   Create); `delete` wall time on a bundle whose container runc does not know (the whole Stop path);
-# and prints a table with the figures and the ratio ours/Go.
+#   jrunc with a warm spare ([jrunc] spare = true in the handler's ConfigPath file, given with ctr run
+#   --runtime-config-path): (a) and (b) back to back as above, start wall and first Connect with a 1 s pause before
+#   each start (the spare booted by the previous one is ready), and the idle spare's own PSS and RSS (what it costs);
+# and prints a table with the figures and the ratios ours/Go and ours-with-spare/Go.
 #
 # --release runs a containerd release from Debian's packages (scripts/containerd-release.sh: 1.7 is trixie's, 2 is
 # sid's), with that release's ctr and its own containerd-shim-runc-v2 as Go's shim; the default is the installed one.
@@ -256,6 +259,63 @@ bench_startup() {
   RESULT="$figures $(printf '%s\n' "${delete_times[@]}" | median_ms)"
 }
 
+# bench_spare LABEL BINARY: our shim with the warm spare on; RESULTS[LABEL:rm|d|start|connect|sparepss|sparerss].
+bench_spare() {
+  local label=$1 runtime=$2 ns i t0 t1 rm_times=() d_times=() config=$DIR/spare.toml pid figures
+  printf '[jrunc]\nspare = true\n' >"$config"
+  ns="bench-$label-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
+  NAMESPACES+=("$ns")
+  ctr_ns() { ctr --address "$CTD_ADDRESS" -n "$ns" "$@"; }
+  ctr_ns images import --base-name "$IMAGE_NAME" "$ARCHIVE" >/dev/null
+  log "$label: warm-up run (boots the first spare)"
+  ctr_ns run --rm --runtime "$runtime" --runtime-config-path "$config" "$IMAGE_REF" warmup true </dev/null
+  log "$label: (a) $RUNS x run --rm true"
+  for ((i = 0; i < RUNS; i++)); do
+    t0=${EPOCHREALTIME/[.,]/}
+    ctr_ns run --rm --runtime "$runtime" --runtime-config-path "$config" "$IMAGE_REF" "rm-$i" true </dev/null
+    t1=${EPOCHREALTIME/[.,]/}
+    rm_times+=($((t1 - t0)))
+  done
+  log "$label: (b) $RUNS x run -d sleep"
+  for ((i = 0; i < RUNS; i++)); do
+    t0=${EPOCHREALTIME/[.,]/}
+    ctr_ns run -d --runtime "$runtime" --runtime-config-path "$config" "$IMAGE_REF" "d-$i" sleep 3600 </dev/null >/dev/null
+    t1=${EPOCHREALTIME/[.,]/}
+    d_times+=($((t1 - t0)))
+  done
+  sleep "$SETTLE_SECONDS"
+  RESULTS[$label:sparepss]=n/a RESULTS[$label:sparerss]=n/a
+  pid=$(spare_of "$ns" | head -1)
+  if [ -n "$pid" ]; then
+    RESULTS[$label:sparepss]=$(mib "$(pss_kb "$pid")"); RESULTS[$label:sparerss]=$(mib "$(rss_kb "$pid")")
+  else
+    log "$label: no idle spare found; its memory not measured"
+  fi
+  ctd_remove_namespace_tasks "$ns"
+  RESULTS[$label:rm]=$(printf '%s\n' "${rm_times[@]}" | median_ms)
+  RESULTS[$label:d]=$(printf '%s\n' "${d_times[@]}" | median_ms)
+  if [[ "$runtime" == /* ]]; then
+    log "$label: $RUNS x start (and the first Connect), 1 s apart"
+    figures=$("$JAVA_HOME/bin/java" "$ROOT/scripts/bench-startup.java" "$runtime" "$ns-startup" "$CTD_ADDRESS" \
+      "$DIR/startup-$label" "$RUNS" 1000 "$config")
+    NAMESPACES+=("$ns-startup")
+    read -r "RESULTS[$label:start]" "RESULTS[$label:connect]" <<<"$figures"
+  fi
+  spare_of "$ns" | xargs -r kill -TERM 2>/dev/null || true
+  spare_of "$ns-startup" | xargs -r kill -TERM 2>/dev/null || true
+}
+
+# spare_of NS: pids of jrunc warm spares of our containerd and namespace NS (argv -spare).
+spare_of() {
+  local p args
+  for p in /proc/[0-9]*; do
+    args=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
+    case "$args" in
+      *" -namespace $1 "*" -address $CTD_ADDRESS "*"-spare "*) echo "${p#/proc/}" ;;
+    esac
+  done
+}
+
 # bench_all LABEL RUNTIME: every figure of one shim, into RESULTS[LABEL:name].
 declare -A RESULTS
 bench_all() {
@@ -284,21 +344,23 @@ if [[ "$OURS" == /* && ! -x "$OURS" ]]; then
   OURS_LABEL="jrunc (not built)"
 else
   bench_all ours "$OURS"
+  bench_spare spare "$OURS"
 fi
 
 # --- the table --------------------------------------------------------------------------------------------------
 ratio() { awk -v o="$1" -v g="$2" 'BEGIN { if (o == "n/a" || g == "n/a" || g + 0 == 0) print "n/a"; else printf "%.2f", o / g }'; }
 row() { # title, key
-  local go=${RESULTS[go:$2]:-n/a} ours=${RESULTS[ours:$2]:-n/a}
-  printf '%-52s %10s %10s %8s\n' "$1" "$go" "$ours" "$(ratio "$ours" "$go")"
+  local go=${RESULTS[go:$2]:-n/a} ours=${RESULTS[ours:$2]:-n/a} spare=${RESULTS[spare:$2]:-n/a}
+  printf '%-52s %10s %10s %10s %8s %8s\n' "$1" "$go" "$ours" "$spare" "$(ratio "$ours" "$go")" "$(ratio "$spare" "$go")"
 }
 
 echo
 echo "containerd $(containerd --version | awk '{ print $3 }'), runc $(runc --version | awk 'NR == 1 { print $3 }'), runs=$RUNS, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "go    = $GO_RUNTIME"
 echo "ours  = $OURS_LABEL"
+echo "spare = ours, with [jrunc] spare = true (a warm spare daemon takes each new task over)"
 echo
-printf '%-52s %10s %10s %8s\n' "measure" "go" "ours" "ours/go"
+printf '%-52s %10s %10s %10s %8s %8s\n' "measure" "go" "ours" "spare" "ours/go" "spare/go"
 row "run --rm true, median ms" rm
 row "run -d, median ms" d
 row "kill + rm, median ms" kill
@@ -313,7 +375,9 @@ done
 row "start wall, median ms" start
 row "first Connect answered after start exits, median ms" connect
 row "delete wall, median ms" delete
+row "the idle spare's own PSS, MiB (its cost)" sparepss
+row "the idle spare's own RSS, MiB" sparerss
 for n in $DENSE; do
-  printf '%-52s %10s %10s %8s\n' "dense $n PSS per container vs Go's per pod" "" "" \
+  printf '%-52s %10s %10s %10s %8s\n' "dense $n PSS per container vs Go's per pod" "" "" "" \
     "$(ratio "${RESULTS[ours:dpss$n]:-n/a}" "${RESULTS[go:pss]:-n/a}")"
 done

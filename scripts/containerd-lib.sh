@@ -68,7 +68,17 @@ ctd_stop() {
 # ctd_sweep NS...: after containerd has stopped, removes what its shims left, found only through our own
 # bundles, our own grpc address and the given (uniquely named) namespaces; then removes CTD_DIR.
 ctd_sweep() {
-  local bundle sock pid args ns id mnt hierarchy
+  local bundle sock pid args ns id mnt hierarchy i
+  # jrunc's warm spares of our containerd end on SIGTERM and remove their rendezvous socket as they go.
+  for pid in /proc/[0-9]*; do
+    pid=${pid#/proc/}
+    args=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || continue
+    case "$args" in
+      *" -address $CTD_ADDRESS "*"-spare "*)
+        kill -TERM "$pid" 2>/dev/null || true
+        for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done ;;
+    esac
+  done
   # Shims that outlived containerd: their argv names our grpc socket.
   for pid in /proc/[0-9]*; do
     pid=${pid#/proc/}

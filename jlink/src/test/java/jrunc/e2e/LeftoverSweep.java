@@ -17,6 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import jrunc.core.manager.SocketAddress;
+import jrunc.core.manager.SpareKey;
 
 /**
  * Removes what a private containerd's shims can leave behind once containerd itself has stopped (bundles: containerd
@@ -33,7 +34,9 @@ import jrunc.core.manager.SocketAddress;
  *       pkg/shim/util_unix.go, SocketAddress). A shim that made its socket and lost its bundle, or Go's 2.x shim
  *       that leaves its sockets when it exits, is found this way: the hash includes our address, which no other
  *       containerd has;</li>
- *   <li>a shim process is killed only if its {@code -address} argument is our grpc socket;</li>
+ *   <li>a shim process is killed only if its {@code -address} argument is our grpc socket; so is a jrunc warm spare
+ *       ({@code -spare}), and a spare's rendezvous socket is removed only if its name carries our address's tag
+ *       ({@link SpareKey#socketPrefixFor});</li>
  *   <li>runc state, runc namespace directories and cgroups only for the namespaces our containerd held, which the
  *       harness names uniquely.</li>
  * </ul>
@@ -88,6 +91,7 @@ final class LeftoverSweep {
             noteNamespace(bundle.getParent().getFileName().toString());
         }
         killOurShims();
+        removeOurSpareSockets();
         noteSocketsNamedInLog();
         deleteRuncState();
         unmountUnder(config.dir());
@@ -185,7 +189,7 @@ final class LeftoverSweep {
             List<String> argv = cmdline(process.pid());
             int flag = argv.indexOf("-address");
             if (flag >= 0 && flag + 1 < argv.size() && argv.get(flag + 1).equals(config.grpcAddress().toString())
-                    && !argv.isEmpty() && argv.getFirst().contains("containerd-shim")) {
+                    && !argv.isEmpty() && (argv.getFirst().contains("containerd-shim") || argv.contains("-spare"))) {
                 int namespaceFlag = argv.indexOf("-namespace");
                 if (namespaceFlag >= 0 && namespaceFlag + 1 < argv.size()) {
                     noteNamespace(argv.get(namespaceFlag + 1));
@@ -193,6 +197,20 @@ final class LeftoverSweep {
                 System.err.println("[e2e] killing leftover shim " + process.pid() + " " + argv);
                 process.destroyForcibly();
                 process.onExit().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
+            }
+        }
+    }
+
+    /** Rendezvous sockets of our containerd's warm spares, once the spares are gone (killOurShims). */
+    private void removeOurSpareSockets() {
+        String prefix = SpareKey.socketPrefixFor(config.grpcAddress().toString());
+        for (Path socket : list(SHIM_SOCKET_DIR)) {
+            if (!socket.getFileName().toString().startsWith(prefix)) continue;
+            System.err.println("[e2e] removing a warm spare's rendezvous socket " + socket);
+            try {
+                Files.deleteIfExists(socket);
+            } catch (IOException e) {
+                report("cannot remove " + socket, e);
             }
         }
     }

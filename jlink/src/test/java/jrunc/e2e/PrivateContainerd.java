@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import jrunc.core.manager.SpareFaults;
 
 /**
  * A containerd of our own, started from the {@link ContainerdRelease} of this test run (Debian bookworm's
@@ -104,6 +105,24 @@ public final class PrivateContainerd implements AutoCloseable {
 
     public Path logFile() {
         return config.log();
+    }
+
+    /** The file the shims of this containerd read their spare hand-off fault step from ({@link SpareFaults}). */
+    public Path spareFaultFile() {
+        return config.dir().resolve("spare-fault");
+    }
+
+    /** Arms a spare hand-off fault for the next start ({@code null}: disarms it). */
+    public void armSpareFault(SpareFaults.Step step) {
+        try {
+            if (step == null) {
+                Files.deleteIfExists(spareFaultFile());
+            } else {
+                Files.writeString(spareFaultFile(), step.fileText());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** containerd's pid; it changes with {@link #restart()}. */
@@ -206,6 +225,8 @@ public final class PrivateContainerd implements AutoCloseable {
             String path = builder.environment().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
             builder.environment().put("PATH", config.bin() + File.pathSeparator + release.bin()
                     + File.pathSeparator + path);
+            // the spare hand-off's fault hook (SpareFaults): armed only when a test writes a step into the file
+            builder.environment().put(SpareFaults.VARIABLE, spareFaultFile().toString());
             daemon = builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + release.containerd(), e);

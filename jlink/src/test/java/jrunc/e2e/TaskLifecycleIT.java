@@ -204,14 +204,17 @@ abstract class TaskLifecycleIT {
         private Residue() {
         }
 
-        /** Shim daemons serving this namespace for this containerd (not a passing {@code start} or {@code delete}). */
+        /**
+         * Shim daemons serving this namespace for this containerd (not a passing {@code start} or {@code delete}, nor
+         * a warm spare waiting for a task: {@link WarmSpares}).
+         */
         static List<Long> shimDaemons(Ctr ctr) {
             List<Long> pids = new ArrayList<>();
             for (ProcessHandle process : ProcessHandle.allProcesses().toList()) {
                 List<String> argv = cmdline(process.pid());
                 if (flag(argv, "-address").equals(ctr.containerd().address())
                         && flag(argv, "-namespace").equals(ctr.namespace())
-                        && !argv.contains("start") && !argv.contains("delete")) {
+                        && !argv.contains("start") && !argv.contains("delete") && !argv.contains("-spare")) {
                     pids.add(process.pid());
                 }
             }

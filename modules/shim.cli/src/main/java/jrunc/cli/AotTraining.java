@@ -11,9 +11,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import jrunc.core.manager.BundleFiles;
 import jrunc.core.manager.ShimFlags;
 import jrunc.core.manager.SocketAddress;
+import jrunc.core.manager.SpareFaults;
+import jrunc.core.manager.SpareHandoff;
+import jrunc.core.manager.SpareKey;
+import jrunc.core.manager.SpareProtocol;
+import jrunc.core.spi.HandoffConnection;
 import jrunc.core.spi.OperatingSystem;
 import jrunc.core.task.TaskHandlers;
 import jrunc.core.task.TaskService;
@@ -30,8 +37,9 @@ import jrunc.proto.task.StateResponse;
 /**
  * The AOT cache's training run (build-image.sh, {@code -XX:AOTCacheOutput}): one JVM that goes through what
  * containerd makes the binary do — {@code start} in a scratch bundle, with {@code /bin/true} standing in for the daemon
- * so nothing stays behind, then {@code delete}, then serve mode's first calls (Connect, State) over a scratch socket. The cache then
- * holds the classes of all three paths, loaded and linked, for every later start of the launcher.
+ * so nothing stays behind, then {@code delete}, then serve mode's first calls (Connect, State) over a scratch socket,
+ * then both ends of the warm spare's hand-off (a listener offered and taken over scratch sockets). The cache then
+ * holds the classes of these paths, loaded and linked, for every later start of the launcher.
  *
  * <p>Usage: {@code AotTraining <scratch dir>}; never run by containerd.
  */
@@ -60,7 +68,47 @@ public final class AotTraining {
         CreateTaskRequest.parseFrom(CreateTaskRequest.newBuilder().setId("training").setBundle("/b").build().toByteArray());
         StateResponse.newBuilder().setId("training").build().toByteArray();
         int served = serve(scratch.resolve("serve.sock"), namespace);
-        System.out.println("aot training: start=" + started + " delete=" + deleted + " serve=" + served);
+        int handedOver = handOver(scratch, namespace, address);
+        System.out.println("aot training: start=" + started + " delete=" + deleted + " serve=" + served
+                + " hand-off=" + handedOver);
+    }
+
+    /**
+     * The warm spare's hand-off, start's end and the spare's, in one JVM over scratch sockets: a listener offered with
+     * a request, READY, GO, ADOPTED, DONE (the adoption itself is left out: it would move this JVM). 1 when adopted.
+     */
+    private static int handOver(Path scratch, String namespace, String address) throws IOException {
+        OperatingSystem os = OperatingSystem.load();
+        Path rendezvous = scratch.resolve("spare.sock"), task = scratch.resolve("task.sock");
+        int spareListener = os.listenUnix(rendezvous), taskListener = os.listenUnix(task);
+        SpareKey key = new SpareKey("/bin/true", "training", address, namespace, false, new TreeMap<>());
+        Thread spare = Thread.ofPlatform().start(() -> {
+            try (HandoffConnection c = os.acceptHandoff(spareListener, Duration.ofSeconds(5), () -> { })) {
+                if (c != null) SpareHandoff.answer(os, c, key, new AtomicBoolean(), (r, fd) -> os.close(fd),
+                        SpareHandoff.Timeouts.DEFAULT, SpareFaults.NONE);
+            } catch (IOException e) {
+                // the offer below says so
+            }
+        });
+        int adopted = 0;
+        try (SpareHandoff.Offer offer = SpareHandoff.offer(os, rendezvous, new SpareProtocol.Request(key, "training",
+                scratch, task, new byte[0], 1, false), taskListener, SpareHandoff.Timeouts.DEFAULT, SpareFaults.NONE)) {
+            if (offer.outcome() instanceof SpareHandoff.Outcome.Adopted) {
+                offer.done();
+                adopted = 1;
+            }
+        } finally {
+            try {
+                spare.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            os.close(taskListener);
+            os.close(spareListener);
+            Files.deleteIfExists(rendezvous);
+            Files.deleteIfExists(task);
+        }
+        return adopted;
     }
 
     /** Serve mode's first moments: the Task service on a ttrpc server, answering Connect and an unknown State. */

@@ -41,7 +41,9 @@ public final class ShimMain {
             return;
         }
         int code;
-        if (flags.isStart()) {
+        if (flags.spare()) {
+            code = new SpareCommand(flags).run();
+        } else if (flags.isStart()) {
             code = new StartCommand(flags).run(stdout);
         } else if (flags.isDelete()) {
             code = new DeleteCommand(flags).run(stdout);

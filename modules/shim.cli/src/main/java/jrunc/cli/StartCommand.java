@@ -7,6 +7,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import jrunc.core.manager.ShimFlags;
+import jrunc.core.manager.SpareFaults;
+import jrunc.core.manager.SpareHandoff;
+import jrunc.core.manager.SpareProtocol;
 import jrunc.core.manager.StartInput;
 import jrunc.core.manager.StartPlan;
 import jrunc.core.spi.OperatingSystem;
@@ -14,6 +17,11 @@ import jrunc.core.spi.OperatingSystem;
 /**
  * {@code start}: gathers what the process was given and runs the {@link StartPlan}. The combined stdout+stderr of
  * this process is what containerd takes as the address, so nothing but the address may be printed on success.
+ *
+ * <p>When the handler's {@code [jrunc]} table says {@code spare = true} and the task needs a daemon of its own, the
+ * bound listener is offered to the warm spare of this process's kind ({@link SpareHandoff}), which becomes the
+ * task's daemon; the next spare is booted once the address is printed. If there is no spare, or it does not take
+ * the task, the daemon is spawned as Go's shim does, and a spare is booted for the next start.
  */
 final class StartCommand {
     private final ShimFlags flags;
@@ -33,11 +41,48 @@ final class StartCommand {
         try {
             int parent = (int) (long) ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(1L);
             byte[] stdin = readStdin();
-            StartPlan.Request request = new StartPlan.Request(flags, bundle, stdin, selfCommand(), parent,
-                    "1".equals(System.getenv("SCHED_CORE")));
-            String address = new StartPlan(OperatingSystem.load()).run(request);
+            boolean schedCore = "1".equals(System.getenv("SCHED_CORE"));
+            StartPlan.Request request = new StartPlan.Request(flags, bundle, stdin, selfCommand(), parent, schedCore);
+            OperatingSystem os = OperatingSystem.load();
+            StartPlan plan = new StartPlan(os);
+            StartPlan.Bound bound = plan.bind(request);
             // the plain address, or a BootstrapResult to containerd 2.3's BootstrapParams (StartInput)
-            stdout.writeBytes(StartInput.parse(stdin).reply(address));
+            byte[] reply = StartInput.parse(stdin).reply(bound.address());
+            if (bound.served()) {
+                stdout.writeBytes(reply);
+                return 0;
+            }
+            Spares spares = bound.shim().spare() ? Spares.of(flags) : null;
+            if (spares == null) {
+                plan.spawn(request, bound);
+                stdout.writeBytes(reply);
+                return 0;
+            }
+            SpareHandoff.Offer offer;
+            try {
+                offer = SpareHandoff.offer(os, spares.socket(), new SpareProtocol.Request(spares.key(), flags.id(),
+                        bundle, bound.socket(), stdin, parent, schedCore), bound.listener(),
+                        SpareHandoff.Timeouts.DEFAULT, SpareFaults.of(os, System.getenv()));
+            } catch (IOException e) {
+                plan.abandon(bound);
+                throw e;
+            }
+            try (offer) {
+                if (offer.outcome() instanceof SpareHandoff.Outcome.Adopted) {
+                    os.close(bound.listener());
+                    stdout.writeBytes(reply);
+                    stdout.flush();
+                    offer.done();
+                    spares.boot(os, parent, bound.shim().spareIdle());
+                    return 0;
+                }
+            }
+            plan.spawn(request, bound);
+            stdout.writeBytes(reply);
+            stdout.flush();
+            if (offer.outcome() instanceof SpareHandoff.Outcome.NotTaken n && !n.spareThere()) {
+                spares.boot(os, parent, bound.shim().spareIdle());
+            }
             return 0;
         } catch (IOException | RuntimeException e) {
             System.err.println("containerd-shim-jrunc-v2 start: " + (e.getMessage() == null ? e.toString() : e.getMessage()));

@@ -85,6 +85,27 @@ public final class LinuxOperatingSystem implements OperatingSystem {
         Libc.pidfdSendSignal(pidfd, signal);
     }
 
+    @Override
+    public boolean awaitExit(int pidfd, java.time.Duration timeout) throws IOException {
+        // a pidfd polls readable once its process has exited
+        return jrunc.linux.ffi.Terminal.awaitReadable(pidfd, (int) Math.min(Integer.MAX_VALUE, Math.max(0, timeout.toMillis())));
+    }
+
+    @Override
+    public void leadOwnProcessGroup() throws IOException {
+        Libc.setpgid(0, 0);
+    }
+
+    @Override
+    public void changeDirectory(Path dir) throws IOException {
+        Libc.chdir(dir.toAbsolutePath().toString());
+    }
+
+    @Override
+    public void rewriteCommandLine(java.util.List<String> argv) throws IOException {
+        CommandLine.rewrite(argv);
+    }
+
     // --- file descriptors -----------------------------------------------------------------------------------
     @Override
     public int[] pipe() throws IOException {
@@ -162,6 +183,22 @@ public final class LinuxOperatingSystem implements OperatingSystem {
     @Override
     public ServerSocketChannel inheritedListener(int fd) throws IOException {
         return UnixListener.inherited(fd);
+    }
+
+    @Override
+    public jrunc.core.spi.HandoffConnection connectHandoff(Path path, java.time.Duration timeout) throws IOException {
+        return LinuxHandoffConnection.connect(path, timeout);
+    }
+
+    @Override
+    public jrunc.core.spi.HandoffConnection acceptHandoff(int listener, java.time.Duration timeout, Runnable beforeAccept)
+            throws IOException {
+        return LinuxHandoffConnection.accept(listener, timeout, beforeAccept);
+    }
+
+    @Override
+    public Path boundPath(int listener) throws IOException {
+        return jrunc.linux.ffi.Handoff.boundPath(listener);
     }
 
     // --- mounts ---------------------------------------------------------------------------------------------

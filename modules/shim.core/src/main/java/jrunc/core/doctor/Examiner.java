@@ -27,6 +27,7 @@ import jrunc.core.manager.MountInfo;
 import jrunc.core.manager.Names;
 import jrunc.core.manager.SocketAddress;
 import jrunc.core.manager.SocketProbe.Result;
+import jrunc.core.manager.SpareKey;
 
 /** One examination of a {@link NodeSnapshot} for {@link Diagnosis#examine}: indexes built once, then the rules. */
 final class Examiner {
@@ -350,7 +351,9 @@ final class Examiner {
                 .filter(s -> roots.isSocketFile(s) && !claims.containsKey(s))
                 .sorted()
                 .map(s -> new OrphanSocket(s, List.of(Finding.of(null, null, FindingKind.ORPHANED_SOCKET, s,
-                        "nothing accepts; no bundle refers to it"))))
+                        SpareKey.isRendezvousName(s.getFileName().toString())
+                                ? "nothing accepts; the rendezvous socket of a jrunc warm spare that is gone"
+                                : "nothing accepts; no bundle refers to it"))))
                 .toList();
     }
 

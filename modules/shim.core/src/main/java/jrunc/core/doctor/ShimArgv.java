@@ -8,7 +8,9 @@ import jrunc.core.manager.SocketAddress;
  * Recognises a shim daemon by its argv: {@code containerd-shim-runc-v2 -namespace ns -id id -address sock} as
  * {@code start} spawns it (containerd v1.6.20 runtime/v2/runc/manager/manager_linux.go, Start), ours included (its
  * argv[0] is the JVM). The daemon is the one
- * with no action word; {@code start} and {@code delete} runs are short-lived and not daemons.
+ * with no action word; {@code start} and {@code delete} runs are short-lived and not daemons, and neither is a
+ * jrunc warm spare ({@code -spare}): it serves no task and owns nothing but its rendezvous socket. A spare that
+ * takes a task over rewrites its command line to the daemon's, and is judged as one from then on.
  *
  * @param namespace the {@code -namespace} value
  * @param id        the {@code -id} value: the task whose {@code start} spawned the daemon
@@ -17,7 +19,7 @@ import jrunc.core.manager.SocketAddress;
 public record ShimArgv(String namespace, String id, String address) {
 
     // Go's flag package: these take no value. Anything else starting with '-' takes one unless written -f=v.
-    private static final Set<String> BOOL_FLAGS = Set.of("debug", "v", "version", "info");
+    private static final Set<String> BOOL_FLAGS = Set.of("debug", "v", "version", "info", "spare");
     private static final Set<String> ACTIONS = Set.of("start", "delete");
 
     /** The shim daemon this argv belongs to, or null when it is not one. */
@@ -41,6 +43,8 @@ public record ShimArgv(String namespace, String id, String address) {
             if (eq >= 0) {
                 value = name.substring(eq + 1);
                 name = name.substring(0, eq);
+            } else if (name.equals("spare")) {
+                return null;
             } else if (BOOL_FLAGS.contains(name)) {
                 continue;
             } else {
@@ -50,6 +54,9 @@ public record ShimArgv(String namespace, String id, String address) {
                 case "namespace" -> ns = value;
                 case "id" -> id = value;
                 case "address" -> address = value;
+                case "spare" -> {
+                    if (!"false".equalsIgnoreCase(value) && !"0".equals(value)) return null;
+                }
                 default -> { }
             }
         }

@@ -75,6 +75,8 @@ public final class RuncOptionsFile {
     static Read parse(String name, String text) {
         Options.Builder options = Options.newBuilder();
         ShimConfig.Grouping grouping = ShimConfig.DEFAULT.grouping();
+        boolean spare = ShimConfig.DEFAULT.spare();
+        java.time.Duration spareIdle = ShimConfig.DEFAULT.spareIdle();
         List<String> warnings = new ArrayList<>();
         String table = null;
         String[] lines = text.split("\r?\n", -1);
@@ -100,6 +102,14 @@ public final class RuncOptionsFile {
             if (SHIM_TABLE.equals(table)) {
                 if (key.equalsIgnoreCase("grouping")) {
                     grouping = grouping(key, value, line);
+                } else if (key.equalsIgnoreCase("spare")) {
+                    spare = bool(key, value, line);
+                } else if (key.equalsIgnoreCase("spare_idle_seconds")) {
+                    long seconds = Integer.toUnsignedLong(uint32(key, value, line));
+                    if (seconds < 1 || seconds > ShimConfig.MAX_SPARE_IDLE.toSeconds()) {
+                        throw line.error(key + " must be from 1 to " + ShimConfig.MAX_SPARE_IDLE.toSeconds());
+                    }
+                    spareIdle = java.time.Duration.ofSeconds(seconds);
                 } else {
                     warnings.add(name + ":" + line.number + ": unknown jrunc setting " + key + " ignored");
                 }
@@ -110,7 +120,7 @@ public final class RuncOptionsFile {
                 warnings.add(name + ":" + line.number + ": unknown runc option " + key + " ignored");
             }
         }
-        return new Read(options.build(), new ShimConfig(grouping), warnings);
+        return new Read(options.build(), new ShimConfig(grouping, spare, spareIdle), warnings);
     }
 
     private static ShimConfig.Grouping grouping(String key, Object value, Line line) {

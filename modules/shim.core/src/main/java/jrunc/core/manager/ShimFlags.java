@@ -18,10 +18,17 @@ import java.util.Optional;
  * @param debug         {@code -debug}
  * @param version       {@code -v}
  * @param info          {@code -info}: print a {@code RuntimeInfo} for the options on stdin (containerd 2.x's CRI)
+ * @param spare         {@code -spare}: jrunc's own, never passed by containerd: a warm spare daemon, booted ahead of
+ *                      its task and waiting for a {@code start} to hand it one ({@link SpareKey})
+ * @param spareIdle     {@code -spare-idle SECONDS}: how long such a spare waits before it exits by itself
  * @param action        {@code start}, {@code delete}, or empty for serve mode
  */
 public record ShimFlags(String namespace, String id, String address, String publishBinary, String bundle,
-                        String socket, boolean debug, boolean version, boolean info, Optional<String> action) {
+                        String socket, boolean debug, boolean version, boolean info, boolean spare,
+                        java.time.Duration spareIdle, Optional<String> action) {
+
+    /** jrunc's own flags of a warm spare ({@link #spare}, {@link #spareIdle}). */
+    public static final String SPARE = "-spare", SPARE_IDLE = "-spare-idle";
 
     /** The actions containerd asks of the binary; serve mode has none. */
     public static final String START = "start", DELETE = "delete";
@@ -29,7 +36,8 @@ public record ShimFlags(String namespace, String id, String address, String publ
     /** Parses argv. Throws {@link IllegalArgumentException} with a Go-like message for bad input. */
     public static ShimFlags parse(List<String> args) {
         String namespace = "", id = "", address = "", publishBinary = "", bundle = "", socket = "";
-        boolean debug = false, version = false, info = false;
+        boolean debug = false, version = false, info = false, spare = false;
+        java.time.Duration spareIdle = ShimConfig.DEFAULT_SPARE_IDLE;
         int i = 0;
         while (i < args.size()) {
             String arg = args.get(i);
@@ -53,7 +61,8 @@ public record ShimFlags(String namespace, String id, String address, String publ
                 case "debug" -> debug = parseBool(name, value);
                 case "v" -> version = parseBool(name, value);
                 case "info" -> info = parseBool(name, value);
-                case "namespace", "id", "address", "publish-binary", "bundle", "socket", "debug-socket" -> {
+                case "spare" -> spare = parseBool(name, value);
+                case "namespace", "id", "address", "publish-binary", "bundle", "socket", "debug-socket", "spare-idle" -> {
                     if (value == null) {
                         if (i >= args.size()) throw new IllegalArgumentException("flag needs an argument: -" + name);
                         value = args.get(i++);
@@ -65,6 +74,7 @@ public record ShimFlags(String namespace, String id, String address, String publ
                         case "publish-binary" -> publishBinary = value;
                         case "bundle" -> bundle = value;
                         case "socket" -> socket = value;
+                        case "spare-idle" -> spareIdle = parseSeconds(name, value);
                         default -> { /* -debug-socket (2.x): accepted, not served */ }
                     }
                 }
@@ -75,7 +85,19 @@ public record ShimFlags(String namespace, String id, String address, String publ
         if (action.isPresent() && !action.get().equals(START) && !action.get().equals(DELETE)) {
             throw new IllegalArgumentException("unknown action \"" + action.get() + "\" (want start, delete or none)");
         }
-        return new ShimFlags(namespace, id, address, publishBinary, bundle, socket, debug, version, info, action);
+        return new ShimFlags(namespace, id, address, publishBinary, bundle, socket, debug, version, info, spare,
+                spareIdle, action);
+    }
+
+    private static java.time.Duration parseSeconds(String name, String value) {
+        try {
+            long seconds = Long.parseLong(value);
+            if (seconds >= 1 && seconds <= ShimConfig.MAX_SPARE_IDLE.toSeconds()) return java.time.Duration.ofSeconds(seconds);
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new IllegalArgumentException("invalid value \"" + value + "\" for -" + name + ": seconds, 1 to "
+                + ShimConfig.MAX_SPARE_IDLE.toSeconds());
     }
 
     private static boolean parseBool(String name, String value) {

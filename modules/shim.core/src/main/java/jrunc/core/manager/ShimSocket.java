@@ -95,6 +95,16 @@ public final class ShimSocket {
         } catch (IOException e) {
             return new StopResult.Step(action, bundle.resolve(BundleFiles.ADDRESS).toString(), false, e.getMessage());
         }
+        return removeIfRefusing(socket);
+    }
+
+    /**
+     * Removes {@code socket} if it lies in the socket directory, is a socket and nothing accepts on it (a refusal that
+     * stands), under the directory's lock: what {@code delete} does with a bundle's socket, and a warm spare with
+     * the socket of a task whose {@code start} died during the hand-off.
+     */
+    public StopResult.Step removeIfRefusing(Path socket) {
+        String action = "remove-socket";
         if (socket == null || !socketDir.equals(socket.getParent())) {
             return new StopResult.Step(action, String.valueOf(socket), true, "not a shim socket of " + socketDir + ": kept");
         }

@@ -52,8 +52,9 @@ public final class StartPlan {
      * @param socket   its path
      * @param options  the runc options start was given
      * @param listener our listening fd on the socket, or -1 when the group's shim already serves it
+     * @param shim     the handler's own settings ({@code [jrunc]} of its ConfigPath file)
      */
-    public record Bound(String address, Path socket, Options options, int listener) {
+    public record Bound(String address, Path socket, Options options, int listener, ShimConfig shim) {
         /** A shim already serves the group: containerd opens a new connection to it for this task. */
         public boolean served() {
             return listener < 0;
@@ -79,6 +80,14 @@ public final class StartPlan {
     public String run(Request r) throws IOException {
         Bound bound = bind(r);
         if (bound.served()) return bound.address();
+        return spawn(r, bound);
+    }
+
+    /**
+     * The second half of {@link #run}: spawns the daemon with {@code bound}'s listener, which is closed here whatever
+     * happens. On failure the daemon is killed and the socket removed.
+     */
+    public String spawn(Request r, Bound bound) throws IOException {
         int listener = bound.listener();
         int daemon = -1;
         try {
@@ -128,7 +137,7 @@ public final class StartPlan {
             }
             throw e;
         }
-        return new Bound(address, socket, decoded.options(), listener);
+        return new Bound(address, socket, decoded.options(), listener, decoded.shim());
     }
 
     /**
@@ -140,6 +149,15 @@ public final class StartPlan {
         // the daemon is the leader of its own process group: the cookie is made for that group
         if (r.schedCore()) os.createSchedCoreCookie(0);
         placeDaemon(r, bound, self);
+    }
+
+    /**
+     * What {@link #bind} returned to the {@code start} that handed {@code listener}, bound at {@code socket}, to
+     * this process (a warm spare): the same address and runc options, read again from start's stdin.
+     */
+    public Bound handedOver(Request r, Path socket, int listener) {
+        RuntimeOptions.Decoded decoded = runcOptions(r.stdin());
+        return new Bound(SocketAddress.UNIX_PREFIX + socket, socket, decoded.options(), listener, decoded.shim());
     }
 
     /** Gives up a listener {@link #bind} returned: closed, and its socket removed. */

@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.ServiceLoader;
 
 /**
@@ -55,6 +57,36 @@ public interface OperatingSystem {
 
     /** pidfd_send_signal(2) through a descriptor from {@link #pidfdOpen}. ESRCH once that process has exited. */
     void pidfdSendSignal(int pidfd, int signal) throws IOException;
+
+    /** poll(2) on a pidfd: true once its process has exited (a zombie counts), false if {@code timeout} passed first. */
+    default boolean awaitExit(int pidfd, Duration timeout) throws IOException {
+        throw new UnsupportedOperationException("pidfd poll is not supported here");
+    }
+
+    /** setpgid(0, 0): this process becomes the leader of a process group of its own. */
+    default void leadOwnProcessGroup() throws IOException {
+        throw new UnsupportedOperationException("setpgid is not supported here");
+    }
+
+    /**
+     * chdir(2): this process's working directory, as {@code /proc/<pid>/cwd} shows it. The JDK's {@code user.dir}
+     * does not follow, so a process that moves uses absolute paths only from then on.
+     */
+    default void changeDirectory(Path dir) throws IOException {
+        throw new UnsupportedOperationException("chdir is not supported here");
+    }
+
+    /**
+     * Writes {@code argv} over this process's command line, in the memory {@code /proc/<pid>/cmdline} is read from
+     * (setproctitle's way: where the kernel records the arguments cannot be moved without CAP_SYS_RESOURCE). A
+     * shorter command line leaves NUL padding, which reads as empty trailing arguments.
+     *
+     * @throws IOException the new command line is longer than the space the first had, or that space is not
+     *                     what {@code /proc/self/cmdline} says it holds
+     */
+    default void rewriteCommandLine(List<String> argv) throws IOException {
+        throw new UnsupportedOperationException("rewriting the command line is not supported here");
+    }
 
     // --- file descriptors -----------------------------------------------------------------------------------
     /** pipe2(O_CLOEXEC): {@code [readFd, writeFd]}. */
@@ -117,6 +149,27 @@ public interface OperatingSystem {
 
     /** Turns an inherited listening fd (fd 3 from {@code start}) into a JDK channel: dup2(fd, 0) + System.inheritedChannel(). */
     ServerSocketChannel inheritedListener(int fd) throws IOException;
+
+    /**
+     * Connects to the listening Unix socket at {@code path}, waiting at most {@code timeout} for a full backlog.
+     * ECONNREFUSED when nothing listens there, ENOENT when there is no such file.
+     */
+    default HandoffConnection connectHandoff(Path path, Duration timeout) throws IOException {
+        throw new UnsupportedOperationException("descriptor hand-off is not supported here");
+    }
+
+    /**
+     * Accepts one connection on a listening fd from {@link #listenUnix}; null when none came within {@code timeout}.
+     * {@code beforeAccept} runs once one waits, before it is accepted.
+     */
+    default HandoffConnection acceptHandoff(int listener, Duration timeout, Runnable beforeAccept) throws IOException {
+        throw new UnsupportedOperationException("descriptor hand-off is not supported here");
+    }
+
+    /** getsockname(2) of a listening Unix socket: the path it was bound to. */
+    default Path boundPath(int listener) throws IOException {
+        throw new UnsupportedOperationException("getsockname is not supported here");
+    }
 
     // --- mounts ---------------------------------------------------------------------------------------------
     /** mount(2): flags are MS_* bits (see {@link MountFlags}), data the fs-specific string (may be null). */

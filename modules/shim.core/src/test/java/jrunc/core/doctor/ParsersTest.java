@@ -95,6 +95,22 @@ class ParsersTest {
     }
 
     @Test
+    void aWarmSpareIsNoShimDaemonUntilItTakesATaskOver() {
+        List<String> jvm = List.of("/opt/jrunc/bin/java", "-Xss256k", "-m", "shim.cli/jrunc.cli.ShimMain");
+        List<String> spare = new java.util.ArrayList<>(jvm);
+        spare.addAll(List.of("-namespace", "default", "-id", jrunc.core.manager.SpareKey.ID_SLOT, "-address", "/c.sock",
+                "-spare", "-spare-idle", "600"));
+        assertNull(ShimArgv.parse(spare), "a spare is never a leaked shim");
+        List<String> spareEq = new java.util.ArrayList<>(jvm);
+        spareEq.addAll(List.of("-namespace=default", "-spare=true", "-id", "x", "-address", "/c.sock"));
+        assertNull(ShimArgv.parse(spareEq));
+        // what a spare's command line reads once it has taken task c1 over: the daemon start would have spawned
+        List<String> adopted = new java.util.ArrayList<>(jvm);
+        adopted.addAll(List.of("-namespace", "default", "-id", "c1", "-address", "/c.sock", "", "", ""));
+        assertEquals(new ShimArgv("default", "c1", "/c.sock"), ShimArgv.parse(adopted));
+    }
+
+    @Test
     void systemdCgroupsPathBecomesItsScopeUnderTheSliceTree() {
         assertEquals("/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice/cri-containerd-abc.scope",
                 ContainerMatch.cgroupOf("kubepods-besteffort-pod1.slice:cri-containerd:abc"));

@@ -1,6 +1,7 @@
 package jrunc.core.manager;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -84,6 +85,20 @@ class RuncOptionsFileTest {
         assertEquals(List.of(), read.warnings());
         assertEquals(ShimConfig.Grouping.NAMESPACE, parse("[jrunc]\nGrouping = 'Namespace'").shim().grouping());
         assertEquals(ShimConfig.DEFAULT, parse("BinaryName = \"runc\"").shim(), "no table: one daemon per pod");
+    }
+
+    @Test
+    void theWarmSpareIsOffUnlessTheHandlerAsksForItWithABoundedIdleTime() {
+        assertFalse(ShimConfig.DEFAULT.spare(), "no table: no spare");
+        assertEquals(ShimConfig.DEFAULT_SPARE_IDLE, ShimConfig.DEFAULT.spareIdle());
+        ShimConfig on = parse("[jrunc]\nspare = true\nspare_idle_seconds = 30").shim();
+        assertTrue(on.spare());
+        assertEquals(java.time.Duration.ofSeconds(30), on.spareIdle());
+        assertEquals(ShimConfig.Grouping.POD, on.grouping());
+        assertFalse(parse("[jrunc]\nspare = false").shim().spare());
+        assertTrue(error("[jrunc]\nspare = \"yes\"").contains("spare must be true or false"));
+        assertTrue(error("[jrunc]\nspare_idle_seconds = 0").contains("spare_idle_seconds must be from 1 to 86400"));
+        assertTrue(error("[jrunc]\nspare_idle_seconds = 86401").contains("must be from 1 to 86400"));
     }
 
     @Test

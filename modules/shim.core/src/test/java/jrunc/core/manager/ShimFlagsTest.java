@@ -11,6 +11,22 @@ import org.junit.jupiter.api.Test;
 class ShimFlagsTest {
 
     @Test
+    void aWarmSpareIsMarkedByItsOwnFlagsWithTheIdleTimeInSeconds() {
+        ShimFlags f = ShimFlags.parse(List.of("-namespace", "default", "-id", SpareKey.ID_SLOT, "-address", "/run/c.sock",
+                "-spare", "-spare-idle", "90"));
+        assertTrue(f.spare());
+        assertEquals(java.time.Duration.ofSeconds(90), f.spareIdle());
+        assertTrue(f.action().isEmpty());
+        ShimFlags daemon = ShimFlags.parse(List.of("-namespace", "default", "-id", "c1", "-address", "/run/c.sock"));
+        assertTrue(!daemon.spare(), "containerd never passes -spare");
+        for (String bad : List.of("0", "-3", "ten", "86401")) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> ShimFlags.parse(List.of("-namespace", "n", "-spare-idle", bad)));
+            assertTrue(e.getMessage().contains("-spare-idle"), e.getMessage());
+        }
+    }
+
+    @Test
     void infoAsContainerd2RunsItNeedsNoNamespace() {
         ShimFlags f = ShimFlags.parse(List.of("-info"));
         assertTrue(f.info());

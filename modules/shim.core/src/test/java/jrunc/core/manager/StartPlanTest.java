@@ -72,6 +72,28 @@ class StartPlanTest {
     }
 
     @Test
+    void aSpareHandedTheListenerPlacesItselfAsTheDaemonStartWouldHaveSpawned() throws Exception {
+        StartPlan.Request r = request("c1", new byte[0]);
+        StartPlan.Bound bound = plan.bind(r);
+        assertTrue(bound.shim() != null && !bound.shim().spare(), "no ConfigPath: no spare");
+        StartPlan.Bound handed = plan.handedOver(r, bound.socket(), 55);
+        assertEquals(bound.address(), handed.address(), "the address start printed");
+        assertEquals(55, handed.listener());
+        plan.adopt(r, handed, 4321);
+        assertEquals(-998, os.oomScores.get(4321), "containerd's OOM score + 1, on the spare itself");
+        assertEquals(List.of(), os.spawned, "nothing spawned");
+    }
+
+    @Test
+    void spawnAfterBindIsRunSplitInTwo() throws Exception {
+        StartPlan.Request r = request("c2", new byte[0]);
+        StartPlan.Bound bound = plan.bind(r);
+        assertEquals(expectedAddress("c2"), plan.spawn(r, bound));
+        assertEquals(1, os.spawned.size());
+        assertTrue(os.closed.contains(bound.listener()), "our copy of the listener is closed");
+    }
+
+    @Test
     void tasksOfOneGroupShareTheSocketTheGroupAnnotationNames() throws Exception {
         config("{\"io.containerd.runc.v2.group\":\"pod-a\"}");
         assertEquals(expectedAddress("pod-a"), plan.run(request("c1", new byte[0])));
