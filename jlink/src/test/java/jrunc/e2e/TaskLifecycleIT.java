@@ -3,6 +3,7 @@ package jrunc.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -91,8 +92,26 @@ abstract class TaskLifecycleIT {
                     "sh", "-c", "echo out-" + i + "; echo err-" + i + " >&2");
             assertEquals(0, exec.exitCode(), exec::describe);
             assertEquals("out-" + i, exec.stdout().strip(), exec::describe);
-            assertTrue(exec.stderr().contains("err-" + i), "exec " + i + " lost its stderr: " + exec.describe());
+            assertHandsBackStderr(ctr, exec, "err-" + i);
         }
+    }
+
+    /**
+     * The exec's stderr reached ctr: asserted on jrunc. On Go's shim, the reference, a loss is reported, not failed.
+     * containerd's client from 1.7 on closes its ends of the FIFOs as soon as DeleteProcess has answered
+     * ({@code cio.Cancel}, containerd v1.7.24 pkg/cio/io_unix.go), and Go's shim answers without waiting for ctr to
+     * have read the output, so on a loaded node ctr now and then closes before it read a short exec's stderr (seen
+     * with containerd 2.1.9 at load averages of 19 and 24). jrunc answers only once the client has read what waits
+     * in the FIFO ({@code ClientEnds.FifoEnd}).
+     */
+    private static void assertHandsBackStderr(Ctr ctr, CtrResult exec, String expected) {
+        if (exec.stderr().contains(expected)) return;
+        if (ctr.shim() == Shim.RUNC_V2) {
+            System.err.println("[e2e] Go's shim lost an exec's stderr (" + expected + "), as it can under load: "
+                    + exec.describe());
+            return;
+        }
+        fail("the exec's stderr (" + expected + ") was lost: " + exec.describe());
     }
 
     @Test
@@ -106,7 +125,7 @@ abstract class TaskLifecycleIT {
 
             assertEquals(4, exec.exitCode(), exec::describe);
             assertEquals("from-exec", exec.stdout().strip(), exec::describe);
-            assertTrue(exec.stderr().contains("exec-err"), exec::describe);
+            assertHandsBackStderr(ctr, exec, "exec-err");
             String exit = events.awaitLine(l -> l.contains("/tasks/exit") && l.contains("\"id\":\"e1\""), EVENT_TIMEOUT);
             assertTrue(exit.contains("\"exit_status\":4"), "exec exit event without its status: " + exit);
             events.awaitLine(l -> l.contains("/tasks/exec-started") && l.contains("\"e1\""), EVENT_TIMEOUT);
