@@ -189,7 +189,7 @@ final class LeftoverSweep {
             List<String> argv = cmdline(process.pid());
             int flag = argv.indexOf("-address");
             if (flag >= 0 && flag + 1 < argv.size() && argv.get(flag + 1).equals(config.grpcAddress().toString())
-                    && !argv.isEmpty() && (argv.getFirst().contains("containerd-shim") || argv.contains("-spare"))) {
+                    && isShim(argv)) {
                 int namespaceFlag = argv.indexOf("-namespace");
                 if (namespaceFlag >= 0 && namespaceFlag + 1 < argv.size()) {
                     noteNamespace(argv.get(namespaceFlag + 1));
@@ -199,6 +199,15 @@ final class LeftoverSweep {
                 process.onExit().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
             }
         }
+    }
+
+    /**
+     * Go's shim (its binary) or ours: its argv[0] is the JVM, so it is known by its main class; a warm spare says
+     * {@code -spare} too. Only a process with our private containerd's address is ever asked this.
+     */
+    private static boolean isShim(List<String> argv) {
+        return !argv.isEmpty() && (argv.getFirst().contains("containerd-shim") || argv.contains("-spare")
+                || argv.stream().anyMatch(a -> a.endsWith("jrunc.cli.ShimMain")));
     }
 
     /** Rendezvous sockets of our containerd's warm spares, once the spares are gone (killOurShims). */
