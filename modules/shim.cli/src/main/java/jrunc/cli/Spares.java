@@ -22,8 +22,6 @@ import jrunc.core.spi.Spawn;
  * {@code [jrunc]} table says {@code spare = true} uses them.
  */
 final class Spares {
-    private static final int OOM_SCORE_ADJ_MAX = 1000;
-
     private final String binary;
     private final SpareKey key;
 
@@ -62,7 +60,7 @@ final class Spares {
         argv.addAll(List.of(ShimFlags.SPARE, ShimFlags.SPARE_IDLE, Long.toString(idle.toSeconds())));
         try {
             int pid = os.spawn(new Spawn(argv, null, Path.of("/"), Map.of(), true, true));
-            os.setOomScoreAdj(pid, Math.min(os.oomScoreAdj(containerdPid) + 1, OOM_SCORE_ADJ_MAX));
+            os.setOomScoreAdj(pid, StartPlan.daemonOomScoreAdj(os, containerdPid));
         } catch (IOException | RuntimeException e) {
             // no spare this time
         }

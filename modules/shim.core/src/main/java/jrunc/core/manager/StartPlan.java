@@ -169,8 +169,15 @@ public final class StartPlan {
 
     private void placeDaemon(Request r, Bound bound, int daemon) throws IOException {
         if (!bound.options().getShimCgroup().isEmpty()) os.joinCgroup(daemon, bound.options().getShimCgroup());
-        // containerd's own score + 1, so the OOM killer takes a shim before containerd (Debian: -999 → -998)
-        os.setOomScoreAdj(daemon, Math.min(os.oomScoreAdj(r.parentPid()) + 1, OOM_SCORE_ADJ_MAX));
+        os.setOomScoreAdj(daemon, daemonOomScoreAdj(os, r.parentPid()));
+    }
+
+    /**
+     * A shim daemon's oom_score_adj: containerd's own score + 1, so the OOM killer takes a shim before containerd
+     * (Debian: -999 → -998). Also a warm spare's, which is to become such a daemon.
+     */
+    public static int daemonOomScoreAdj(OperatingSystem os, int containerdPid) throws IOException {
+        return Math.min(os.oomScoreAdj(containerdPid) + 1, OOM_SCORE_ADJ_MAX);
     }
 
     private static void removeQuietly(Path socket) {
