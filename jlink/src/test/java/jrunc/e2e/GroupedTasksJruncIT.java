@@ -24,7 +24,7 @@ class GroupedTasksJruncIT extends GroupedTasksIT {
     /** The one loop that copies every stdio stream of the daemon. */
     private static final String STDIO_THREAD = "jrunc-stdio";
     private static final Duration STATE_TIMEOUT = Duration.ofSeconds(20);
-    private static final Duration THREADS_END_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration THREADS_END_TIMEOUT = Duration.ofSeconds(30);
 
     /**
      * The daemon is resident once per pod, so its threads must stay few, and none may be a task's: every stdio stream

@@ -25,16 +25,14 @@ import jrunc.core.spi.OperatingSystem.OpenFlags;
 import jrunc.core.spi.StreamCopier;
 import jrunc.core.spi.StreamCopier.SinkEnd;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The stdio loop on real pipes: each copy goes from the read end of a "process" pipe (written by the test, as a
  * container writes its stdout) to the write end of a "client" pipe (read by the test, as containerd's client reads
- * its FIFO). A copy that lost bytes or ended early would leave a read waiting: the class's timeout turns that into a
- * failure.
+ * its FIFO). Every blocking read runs on its own thread and is awaited like any other condition: a copy that never
+ * delivers fails the test with what it was waiting for, instead of leaving the read hanging.
  */
-@Timeout(120)
 class StdioLoopTest {
     private static final Duration LIMIT = Duration.ofSeconds(30);
 
@@ -59,9 +57,48 @@ class StdioLoopTest {
         }, r -> Thread.ofPlatform().daemon().start(r));
     }
 
-    private static byte[] readAll(int fd) throws IOException {
-        try (InputStream in = OS.inputStream(fd)) {
-            return in.readAllBytes();
+    /** Everything until end of file on {@code fd}, read on its own thread. */
+    private static CompletableFuture<byte[]> readAllAsync(int fd) {
+        return CompletableFuture.supplyAsync(() -> {
+            try (InputStream in = OS.inputStream(fd)) {
+                return in.readAllBytes();
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }, r -> Thread.ofPlatform().daemon().start(r));
+    }
+
+    private static byte[] readAll(int fd) throws Exception {
+        return await(readAllAsync(fd), "end of file on fd " + fd);
+    }
+
+    /** One read of {@code in} (a byte, or -1 at end of file), awaited. */
+    private static int readOne(InputStream in) throws Exception {
+        return await(CompletableFuture.supplyAsync(() -> {
+            try {
+                return in.read();
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }, r -> Thread.ofPlatform().daemon().start(r)), "a byte, or end of file");
+    }
+
+    /** Exactly {@code n} bytes of {@code in}, awaited. */
+    private static byte[] readN(InputStream in, int n) throws Exception {
+        return await(CompletableFuture.supplyAsync(() -> {
+            try {
+                return in.readNBytes(n);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }, r -> Thread.ofPlatform().daemon().start(r)), n + " bytes");
+    }
+
+    private static <T> T await(CompletableFuture<T> future, String what) throws Exception {
+        try {
+            return future.get(LIMIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("the copy never delivered " + what);
         }
     }
 
@@ -82,13 +119,7 @@ class StdioLoopTest {
             byte[] data = random(100_000 + i * 1000, i);
             inputs.add(data);
             writeAndClose(s.writer(), data);
-            outputs.add(CompletableFuture.supplyAsync(() -> {
-                try {
-                    return readAll(s.reader());
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            }, r -> Thread.ofPlatform().daemon().start(r)));
+            outputs.add(readAllAsync(s.reader()));
         }
         for (int i = 0; i < streams.size(); i++) {
             assertArrayEquals(inputs.get(i), outputs.get(i).get(LIMIT.toSeconds(), TimeUnit.SECONDS), "stream " + i);
@@ -163,10 +194,10 @@ class StdioLoopTest {
         try (OutputStream client = OS.outputStream(stdin.writer())) {
             client.write("typed\n".getBytes(StandardCharsets.UTF_8));
             try (InputStream process = OS.inputStream(stdin.reader())) {
-                assertArrayEquals("typed\n".getBytes(StandardCharsets.UTF_8), process.readNBytes(6));
+                assertArrayEquals("typed\n".getBytes(StandardCharsets.UTF_8), readN(process, 6));
                 stdin.copy().cancel();
                 assertTrue(stdin.copy().awaitFinished(LIMIT));
-                assertEquals(-1, process.read(), "the process sees end of file on its stdin");
+                assertEquals(-1, readOne(process), "the process sees end of file on its stdin");
             }
         }
     }
@@ -184,14 +215,14 @@ class StdioLoopTest {
             try (OutputStream client = OS.outputStream(OS.open(fifo, OpenFlags.O_WRONLY, 0))) {
                 client.write('a');
             }
-            assertEquals('a', processStdin.read());
+            assertEquals('a', readOne(processStdin));
             // a client that closed and came back is still heard: the hold kept the stream from ending
             OutputStream client = OS.outputStream(OS.open(fifo, OpenFlags.O_WRONLY, 0));
             client.write('b');
-            assertEquals('b', processStdin.read());
+            assertEquals('b', readOne(processStdin));
             OS.close(hold); // CloseIO
             client.close();
-            assertEquals(-1, processStdin.read(), "the process sees end of file on its stdin");
+            assertEquals(-1, readOne(processStdin), "the process sees end of file on its stdin");
             assertTrue(copy.awaitFinished(LIMIT));
         }
     }
@@ -207,12 +238,12 @@ class StdioLoopTest {
         byte[] data = "done\n".getBytes(StandardCharsets.UTF_8);
         writeAndClose(s.writer(), data).get(LIMIT.toSeconds(), TimeUnit.SECONDS);
         try (InputStream client = OS.inputStream(s.reader())) {
-            assertArrayEquals(data, client.readNBytes(data.length));
+            assertArrayEquals(data, readN(client, data.length));
             while (asked.get() < 3) Thread.onSpinWait(); // asked on the loop's ticks, never answered yes
             assertFalse(s.copy().awaitFinished(Duration.ZERO), "the sink is still open");
             allowed.set(true);
             assertTrue(s.copy().awaitFinished(LIMIT));
-            assertEquals(-1, client.read(), "the client sees end of file once the end allowed it");
+            assertEquals(-1, readOne(client), "the client sees end of file once the end allowed it");
         }
     }
 

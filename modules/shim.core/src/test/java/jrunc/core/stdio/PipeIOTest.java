@@ -83,7 +83,7 @@ class PipeIOTest {
     }
 
     private static void awaitContent(Path file, String expected) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); // a condition, awaited generously
         while (!Files.readString(file).equals(expected)) {
             if (System.nanoTime() > deadline) fail(file + " holds \"" + Files.readString(file) + "\"");
             Thread.sleep(10);
